@@ -67,7 +67,7 @@ def table_cells(table: dict, table_unit: str | None) -> tuple[list[dict], int]:
     for r, row in enumerate(rows):
         label = None
         if r >= header_rows:
-            for c, raw in enumerate(grid[r]):
+            for raw in grid[r]:
                 text = normalize_text(raw, join_lines=True)
                 if text and not _is_figure(text):
                     label = text

@@ -98,7 +98,7 @@ def parse_requests(pages: list[dict], taxonomy: dict[str, list[str]]) -> tuple[l
     category: str | None = None
     cursor = 0
     bounds: list[tuple[int, int, int]] = []  # (title_start, targets_line, end)
-    for k, t in enumerate(starts):
+    for t in starts:
         # the title is the run of lines before the targets line, back to the previous item's end
         title_start = t
         while title_start - 1 >= cursor and title_start > 0:

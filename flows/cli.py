@@ -1,0 +1,197 @@
+"""The `teian` command: run the pipeline, serve it on a schedule, list the catalog.
+
+Exit codes of `teian run`: 0 every source published (or unchanged), 1 some source failed (the
+others are still published), 2 usage or catalog error. Expected failures are one line each,
+naming the source and the stage; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
+out = Console()
+err = Console(stderr=True)
+
+CatalogOpt = Annotated[Path, typer.Option("--catalog", help="Catalog TOML file.")]
+DataDirOpt = Annotated[Path, typer.Option("--data-dir", help="Where raw/, processed/ and state/ live.")]
+
+
+def _quiet_prefect(verbose: bool) -> None:
+    """Keep the terminal for our summary: Prefect's own logs only on --verbose (set before import)."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
+
+
+def _load_or_exit(catalog: Path):
+    from flows.refresh import load_catalog
+    from transforms.catalog import CatalogError
+
+    if not catalog.exists():
+        err.print(f"catalog: {catalog} not found")
+        raise typer.Exit(2)
+    try:
+        return load_catalog(catalog)
+    except CatalogError as exc:
+        for problem in exc.problems:
+            err.print(problem, markup=False, highlight=False)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def run(
+    catalog: CatalogOpt = Path("sources.toml"),
+    data_dir: DataDirOpt = Path("data"),
+    only: Annotated[list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Re-extract even when nothing changed.")] = False,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default: all cores).")] = None,
+    dask_address: Annotated[str | None, typer.Option("--dask-address", help="Run tasks on this Dask scheduler.")] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per batch of pages before giving up.")] = 900.0,
+    memory_limit: Annotated[int, typer.Option("--memory-limit", help="MB per extraction worker.")] = 3072,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+) -> None:
+    """Fetch, extract, normalize, parse and publish every source of the catalog."""
+    _quiet_prefect(verbose)
+    sources = _load_or_exit(catalog)
+    known = {s.id for s in sources}
+    unknown = [o for o in only or [] if o not in known]
+    if unknown:
+        for source_id in unknown:
+            err.print(f"--only {source_id}: no such source in {catalog}")
+        raise typer.Exit(2)
+    from flows.lock import DataDirBusy
+    from flows.progress import set_reporter
+    from flows.runner import run_refresh
+
+    with _progress() as reporter:
+        set_reporter(reporter)
+        try:
+            state, result = run_refresh(
+                catalog=str(catalog), data_dir=str(data_dir), only=only, force=force, workers=workers,
+                dask_address=dask_address, time_limit=time_limit, memory_limit_mb=memory_limit,
+            )
+        except DataDirBusy as exc:
+            err.print(str(exc))
+            raise typer.Exit(1) from None
+        finally:
+            set_reporter(None)
+    if result is None:
+        err.print(f"run failed: {state.message}")
+        raise typer.Exit(1)
+    _print_summary(result)
+    raise typer.Exit(0 if state.is_completed() else 1)
+
+
+class _progress:
+    """A rich progress bar per document while pages are extracted."""
+
+    def __enter__(self):
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, transient=True, disable=not err.is_terminal,
+        )
+        self.tasks: dict[str, int] = {}
+        self.progress.start()
+        return self.report
+
+    def report(self, source_id: str, stage: str, done: int, total: int) -> None:
+        if stage == "extract":
+            if source_id not in self.tasks:
+                self.tasks[source_id] = self.progress.add_task(f"{source_id} pages", total=total or None)
+            elif done:
+                self.progress.advance(self.tasks[source_id], done)
+
+    def __exit__(self, *exc) -> None:
+        self.progress.stop()
+
+
+def _print_summary(result: dict) -> None:
+    rows = result["sources"]
+    table = Table(title="teian run", show_lines=False)
+    for column in ("source", "outcome", "pages", "tables", "cells", "requests"):
+        table.add_column(column, justify="right" if column in ("pages", "tables", "cells", "requests") else "left")
+    for r in rows:
+        table.add_row(r["source_id"], r["outcome"], *(str(r.get(k, "")) for k in ("pages", "tables", "cells", "requests")))
+    out.print(table)
+    for r in rows:
+        if r.get("error"):
+            stage = r.get("stage", "")
+            line = f"{r['source_id']}: {stage}: {r['error']}" if r["outcome"] == "failed" else f"{r['source_id']}: warning: {r['error']}"
+            (err if r["outcome"] == "failed" else out).print(line, markup=False, highlight=False)
+    processed = Path(result["data_dir"]) / "processed"
+    out.print(f"Datasets: {processed}/<dataset>/<source_id>.parquet")
+    out.print(
+        "Try:  duckdb -c \"SELECT source_id, page_number, header, row_label, text, value, unit, value_yen "
+        f"FROM '{processed}/cells/*.parquet' WHERE value_yen IS NOT NULL LIMIT 10\"",
+        markup=False, highlight=False,
+    )
+
+
+@app.command()
+def sources(
+    catalog: CatalogOpt = Path("sources.toml"),
+    data_dir: DataDirOpt = Path("data"),
+) -> None:
+    """List the catalog with each source's last fetch and publish state."""
+    from flows.store import DataDir, read_json, read_jsonl
+
+    items = _load_or_exit(catalog)
+    data = DataDir(data_dir)
+    table = Table(title=str(catalog))
+    for column in ("id", "kind", "year", "last fetch", "published", "status", "detail"):
+        table.add_column(column)
+    for s in items:
+        log = read_jsonl(data.fetch_log(s.id))
+        last = log[-1] if log else None
+        fetch = "never" if not last else f"{last['time'][:19]} {'error' if last.get('error') else 'ok'}"
+        state = read_json(data.state_file(s.id)) or {}
+        published = (state.get("published_at") or "never")[:19]
+        detail = state.get("last_error") or "; ".join(state.get("warnings") or []) or s.url
+        table.add_row(s.id, s.kind, str(s.fiscal_year or ""), fetch, published, state.get("status", "-"), detail)
+    out.print(table)
+
+
+@app.command()
+def serve(
+    catalog: CatalogOpt = Path("sources.toml"),
+    data_dir: DataDirOpt = Path("data"),
+    cron: Annotated[str, typer.Option("--cron", help="Cron schedule (Asia/Tokyo).")] = "0 6 * * 1",
+    timezone: Annotated[str, typer.Option("--timezone")] = "Asia/Tokyo",
+    name: Annotated[str, typer.Option("--name", help="Deployment name.")] = "weekly",
+) -> None:
+    """Register the refresh flow as a scheduled deployment and serve it (needs a Prefect server)."""
+    _quiet_prefect(False)
+    _load_or_exit(catalog)
+    from flows.serve import serve_refresh
+
+    serve_refresh(str(catalog.resolve()), str(data_dir.resolve()), cron, timezone, name)
+
+
+def main() -> None:
+    """Entry point of the `teian` console script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""The `refresh` flow: catalog → fetch → extract → normalize/parse → publish, per source.
+
+Tasks are coarse: one fetch per source, one extraction task per batch of pages, one publish per
+document. Batches of every document are submitted at once, so the task runner keeps all workers
+busy across documents. A bad source fails alone; the run ends Failed when any source failed so
+Prefect automations and notifications fire, and a summary artifact lists every source.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed, Failed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.extract import ExtractError, Limits, count_pages, extract_batch
+from flows.fetch import FetchError, TransientFetchError, fetch_source, result_dict
+from flows.lock import data_dir_lock
+from flows.progress import report
+from flows.publish import is_unchanged, publish_document, record_failure
+from flows.store import DataDir
+from transforms.catalog import Source, parse_catalog
+
+MIN_BATCH_PAGES = 16
+MAX_BATCH_PAGES = 64
+
+
+def load_catalog(path: str | Path) -> list[Source]:
+    """Read and validate a catalog file; raises CatalogError listing every problem."""
+    path = Path(path)
+    return parse_catalog(path.read_text(encoding="utf-8"), base_dir=path.resolve().parent)
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+def plan_batches(page_count: int, workers: int) -> list[tuple[int, int]]:
+    """Split pages into batches: enough to keep every worker busy, big enough to be worth a task."""
+    if page_count <= 0:
+        return []
+    wanted = max(1, workers * 2)
+    size = min(MAX_BATCH_PAGES, max(MIN_BATCH_PAGES, math.ceil(page_count / wanted)))
+    return [(first, min(first + size - 1, page_count)) for first in range(1, page_count + 1, size)]
+
+
+def _retry_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's callback shape
+    """Retry only what may work next time: timeouts, connection errors, 5xx."""
+    try:
+        state.result()
+    except TransientFetchError:
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+    return False
+
+
+@task(
+    name="fetch_source",
+    retries=3,
+    retry_delay_seconds=[2, 8, 30],
+    retry_condition_fn=_retry_transient,
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
+def fetch_task(source: Source, data_root: str) -> dict:
+    report(source.id, "fetch", 0, 1)
+    return result_dict(fetch_source(source, DataDir(Path(data_root))))
+
+
+@task(name="extract_pages", cache_policy=NO_CACHE, persist_result=False)
+def extract_task(source_id: str, pdf_path: str, first: int, last: int, work_dir: str,
+                 password: str | None, limits: Limits) -> dict:
+    result = extract_batch(pdf_path, first, last, Path(work_dir), password, limits)
+    report(source_id, "extract", len(result["pages"]), 0)
+    return result
+
+
+@task(name="publish_document", cache_policy=NO_CACHE, persist_result=False)
+def publish_task(source: Source, data_root: str, fetch: dict, batches: list[dict]) -> dict:
+    report(source.id, "publish", 0, 0)
+    return publish_document(DataDir(Path(data_root)), source, fetch, batches)
+
+
+def _summary_markdown(rows: list[dict]) -> str:
+    lines = [
+        "# teian refresh",
+        "",
+        "| source | outcome | pages | tables | cells | requests | detail |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        detail = (r.get("error") or "").replace("|", "\\|")[:300]
+        lines.append(
+            f"| {r['source_id']} | {r['outcome']} | {r.get('pages', '')} | {r.get('tables', '')} "
+            f"| {r.get('cells', '')} | {r.get('requests', '')} | {detail} |"
+        )
+    return "\n".join(lines)
+
+
+@flow(name="refresh", persist_result=False, task_runner=ThreadPoolTaskRunner(max_workers=default_workers()))
+def refresh(
+    catalog: str = "sources.toml",
+    data_dir: str = "data",
+    only: list[str] | None = None,
+    force: bool = False,
+    workers: int | None = None,
+    time_limit: float = Limits.time_seconds,
+    memory_limit_mb: int = Limits.memory_mb,
+    retry_delays: list[float] | None = None,
+):
+    """Bring every source's published datasets up to date with its current PDF."""
+    logger = get_run_logger()
+    sources = load_catalog(catalog)
+    if only:
+        sources = [s for s in sources if s.id in set(only)]
+    root = Path(data_dir).resolve()
+    data = DataDir(root)
+    workers = workers or default_workers()
+    limits = Limits(time_seconds=time_limit, memory_mb=memory_limit_mb)
+    fetcher = fetch_task if retry_delays is None else fetch_task.with_options(
+        retries=len(retry_delays), retry_delay_seconds=retry_delays
+    )
+    summary: list[dict] = []
+    with data_dir_lock(root):
+        fetches = {s.id: fetcher.submit(s, str(root)) for s in sources}
+        pending: dict[str, tuple[dict, list]] = {}
+        for source in sources:
+            future = fetches[source.id]
+            future.wait()
+            state = future.state
+            if not state.is_completed():
+                error = _error_of(state)
+                logger.error("%s: fetch failed: %s", source.id, error)
+                record_failure(data, source, None, "fetch", error)
+                summary.append({"source_id": source.id, "outcome": "failed", "stage": "fetch", "error": error})
+                continue
+            fetched = state.result()
+            if not force and is_unchanged(data, source, fetched["sha256"]):
+                logger.info("%s: unchanged (%s)", source.id, fetched["sha256"][:16])
+                summary.append({"source_id": source.id, "outcome": "unchanged", "stage": "fetch"})
+                continue
+            try:
+                page_count = count_pages(fetched["path"], source.password)
+            except ExtractError as exc:
+                logger.error("%s: extract failed: %s", source.id, exc)
+                record_failure(data, source, fetched, "extract", str(exc))
+                summary.append({"source_id": source.id, "outcome": "failed", "stage": "extract", "error": str(exc)})
+                continue
+            report(source.id, "extract", 0, page_count)
+            work_dir = str(data.work / source.id)
+            batches = [
+                extract_task.submit(source.id, fetched["path"], first, last, work_dir, source.password, limits)
+                for first, last in plan_batches(page_count, workers)
+            ]
+            pending[source.id] = (fetched, batches)
+        for source in sources:
+            if source.id not in pending:
+                continue
+            fetched, batches = pending.pop(source.id)
+            results, error = [], None
+            for batch in batches:
+                batch.wait()
+                if batch.state.is_completed():
+                    results.append(batch.state.result())
+                elif error is None:
+                    error = _error_of(batch.state)
+            if error is not None:
+                logger.error("%s: extract failed: %s", source.id, error)
+                record_failure(data, source, fetched, "extract", error)
+                summary.append({"source_id": source.id, "outcome": "failed", "stage": "extract", "error": error})
+                continue
+            published = publish_task.submit(source, str(root), fetched, results)
+            published.wait()
+            if not published.state.is_completed():
+                error = _error_of(published.state)
+                record_failure(data, source, fetched, "publish", error)
+                summary.append({"source_id": source.id, "outcome": "failed", "stage": "publish", "error": error})
+                continue
+            counts = published.state.result()
+            outcome = "published" if counts["status"] == "ok" else "partial"
+            summary.append({"source_id": source.id, "outcome": outcome, "stage": "publish",
+                            "error": "; ".join(counts["warnings"]) or None, **counts})
+            logger.info("%s: %s (%d pages, %d tables)", source.id, outcome, counts["pages"], counts["tables"])
+    try:
+        create_markdown_artifact(_summary_markdown(summary), key="teian-run-summary",
+                                 description="Outcome of every source in this refresh run")
+    except Exception as exc:  # noqa: BLE001 - the artifact is a convenience, never a reason to fail
+        logger.warning("could not publish the summary artifact: %s", exc)
+    failed = [r["source_id"] for r in summary if r["outcome"] == "failed"]
+    result = {"data_dir": str(root), "sources": summary}
+    if failed:
+        return Failed(message=f"{len(failed)} source(s) failed: {', '.join(failed)}", data=result)
+    return Completed(message=f"{len(summary)} source(s) up to date", data=result)
+
+
+def _error_of(state) -> str:  # noqa: ANN001
+    """The one-line reason a task failed, from its exception when there is one."""
+    try:
+        state.result()
+    except (FetchError, ExtractError) as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001
+        return f"{exc.__class__.__name__}: {exc}"
+    return state.message or "failed"
+
+
+def run_summary_rows(result: dict) -> list[dict]:
+    return result.get("sources", [])
+
+
+__all__ = ["refresh", "load_catalog", "plan_batches", "asdict"]

@@ -1,0 +1,118 @@
+"""A real HTTP server on 127.0.0.1 for fetch tests, with scripted faults per path.
+
+Each route is a `Route`: the body to serve and how to misbehave (fail N times with 5xx first, send
+fewer bytes than Content-Length, stall, reset the connection, redirect, honour ETags).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Route:
+    body: bytes = b""
+    status: int = 200
+    content_type: str = "application/pdf"
+    etag: str | None = None
+    last_modified: str | None = None
+    fail_times: int = 0  # answer 503 this many times first
+    fail_status: int = 503
+    truncate_to: int | None = None  # send only this many bytes of body, with full Content-Length
+    delay: float = 0.0  # seconds before answering (timeouts)
+    reset: bool = False  # close the connection without answering
+    redirect_to: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    hits: int = 0
+    request_headers: list[dict[str, str]] = field(default_factory=list)
+
+
+class FixtureServer:
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # keep test output clean
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                route = server.routes.get(self.path)
+                if route is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                route.hits += 1
+                route.request_headers.append(dict(self.headers))
+                if route.delay:
+                    time.sleep(route.delay)
+                if route.reset:
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                    self.connection.close()
+                    return
+                if route.fail_times > 0:
+                    route.fail_times -= 1
+                    self.send_response(route.fail_status)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if route.redirect_to:
+                    self.send_response(302)
+                    self.send_header("Location", route.redirect_to)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if route.etag and self.headers.get("If-None-Match") == route.etag:
+                    self.send_response(304)
+                    self.send_header("ETag", route.etag)
+                    self.end_headers()
+                    return
+                self.send_response(route.status)
+                self.send_header("Content-Type", route.content_type)
+                self.send_header("Content-Length", str(len(route.body)))
+                if route.etag:
+                    self.send_header("ETag", route.etag)
+                if route.last_modified:
+                    self.send_header("Last-Modified", route.last_modified)
+                for key, value in route.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                body = route.body if route.truncate_to is None else route.body[: route.truncate_to]
+                try:
+                    self.wfile.write(body)
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    return
+                if route.truncate_to is not None:
+                    self.close_connection = True
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def add(self, path: str, route: Route) -> str:
+        self.routes[path] = route
+        return self.url(path)
+
+    def start(self) -> FixtureServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

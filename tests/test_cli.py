@@ -1,0 +1,56 @@
+"""The `teian` CLI through its entry point, as a user runs it: exit codes and messages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def teian(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "COLUMNS": "200"}
+    env.pop("PREFECT_API_URL", None)
+    return subprocess.run([sys.executable, "-m", "flows", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=300)
+
+
+def test_catalog_errors_exit_2_with_one_line_each(tmp_path: Path) -> None:
+    catalog = tmp_path / "bad.toml"
+    catalog.write_text('[[source]]\nid="a"\ntitle="t"\nurl="ftp://x/y.pdf"\nwho="me"\n', encoding="utf-8")
+    result = teian("run", "--catalog", str(catalog), "--data-dir", str(tmp_path / "d"))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert teian("run", "--catalog", str(tmp_path / "missing.toml")).returncode == 2
+    assert teian("run", "--bogus-flag").returncode == 2
+
+
+def test_unknown_only_is_a_usage_error(sample_catalog: Path, tmp_path: Path) -> None:
+    result = teian("run", "--catalog", str(sample_catalog), "--only", "nope", "--data-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert "nope" in result.stderr
+
+
+def test_run_exit_codes_and_sources(sample_catalog: Path, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    ok = teian("run", "--catalog", str(sample_catalog), "--data-dir", str(data_dir))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "sample-budget-r8" in ok.stdout and "published" in ok.stdout
+    assert "duckdb" in ok.stdout
+
+    (sample_catalog.parent / "budget-sample.pdf").write_bytes(b"<html>moved</html>")
+    failed = teian("run", "--catalog", str(sample_catalog), "--data-dir", str(data_dir))
+    assert failed.returncode == 1
+    assert "sample-budget-r8: fetch:" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    # the last good data is still published
+    assert (data_dir / "processed" / "cells" / "sample-budget-r8.parquet").exists()
+
+    listing = teian("sources", "--catalog", str(sample_catalog), "--data-dir", str(data_dir))
+    assert listing.returncode == 0
+    assert "sample-teian-r7" in listing.stdout and "sample-budget-r8" in listing.stdout
