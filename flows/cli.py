@@ -138,10 +138,11 @@ def _print_summary(result: dict) -> None:
     processed = Path(result["data_dir"]) / "processed"
     out.print(f"Datasets: {processed}/<dataset>/<source_id>.parquet")
     out.print(
-        "Try:  duckdb -c \"SELECT source_id, page_number, header, row_label, text, value, unit, value_yen "
-        f"FROM '{processed}/cells/*.parquet' WHERE value_yen IS NOT NULL LIMIT 10\"",
+        "Try:  teian query \"SELECT source_id, page_number, row_label, header, text, unit, value_yen "
+        "FROM cells WHERE value_yen IS NOT NULL LIMIT 10\"" + ("" if processed == Path("data/processed").resolve() else f" --data-dir {processed.parent}"),
         markup=False, highlight=False,
     )
+    out.print(f"  or in DuckDB:  SELECT * FROM '{processed}/cells/*.parquet'", markup=False, highlight=False)
 
 
 @app.command()
@@ -165,6 +166,36 @@ def sources(
         published = (state.get("published_at") or "never")[:19]
         detail = state.get("last_error") or "; ".join(state.get("warnings") or []) or s.url
         table.add_row(s.id, s.kind, str(s.fiscal_year or ""), fetch, published, state.get("status", "-"), detail)
+    out.print(table)
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL over the views documents, pages, tables, cells, requests, request_targets.")],
+    data_dir: DataDirOpt = Path("data"),
+    limit: Annotated[int, typer.Option("--limit", help="Rows to show at most.")] = 50,
+) -> None:
+    """Query the published datasets with DuckDB, each dataset available as a view of its name."""
+    import duckdb
+
+    from transforms.schemas import DATASETS
+
+    con = duckdb.connect()
+    processed = data_dir / "processed"
+    for dataset in DATASETS:
+        if any((processed / dataset).glob("*.parquet")):
+            pattern = str(processed / dataset / "*.parquet").replace("'", "''")
+            con.execute(f"CREATE VIEW {dataset} AS SELECT * FROM read_parquet('{pattern}', union_by_name=true)")
+    try:
+        cursor = con.execute(sql)
+    except duckdb.Error as exc:
+        err.print(f"query: {exc}".splitlines()[0], markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    columns = [d[0] for d in cursor.description or []]
+    rows = cursor.fetchmany(limit)
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
     out.print(table)
 
 

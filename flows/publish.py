@@ -157,7 +157,7 @@ def publish_document(
         "pages": len(records["pages"]),
         "tables": len(records["tables"]),
         "cells": len(records["cells"]),
-        "requests": len(requests),
+        "requests": len(requests) if source.kind == "teian" else "",
         "warnings": warnings,
     }
 

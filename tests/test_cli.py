@@ -41,7 +41,12 @@ def test_run_exit_codes_and_sources(sample_catalog: Path, tmp_path: Path) -> Non
     ok = teian("run", "--catalog", str(sample_catalog), "--data-dir", str(data_dir))
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "sample-budget-r8" in ok.stdout and "published" in ok.stdout
-    assert "duckdb" in ok.stdout
+    assert "teian query" in ok.stdout
+    counted = teian("query", "SELECT count(*) AS n FROM requests WHERE list_contains(tags, 'cyber')",
+                    "--data-dir", str(data_dir))
+    assert counted.returncode == 0, counted.stderr
+    assert "│ 1 " in counted.stdout or "│ 1│" in counted.stdout.replace(" ", "") or " 1 " in counted.stdout
+    assert teian("query", "SELECT nope FROM cells", "--data-dir", str(data_dir)).returncode == 2
 
     (sample_catalog.parent / "budget-sample.pdf").write_bytes(b"<html>moved</html>")
     failed = teian("run", "--catalog", str(sample_catalog), "--data-dir", str(data_dir))
