@@ -51,7 +51,9 @@ _BIG = {"万": 10**4, "億": 10**8, "兆": 10**12}
 _BIG_NAME = {factor: name for name, factor in _BIG.items()}
 _SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 # Footnote marks before a figure need a space (※1 300) unless they carry no digits (※300).
-_NOTE_LEAD = re.compile(r"(?P<note>(?:※|\*+|注)\d*|[†‡]+|\(注\d*\))\s+(?=\S)|(?P<bare>※|\*+|[†‡]+)(?=\S)")
+_NOTE_LEAD = re.compile(
+    r"(?P<note>(?:※|\*+|注)\d*|[†‡]+|\(注\d*\))(?:\s+(?=\S)|$)|(?P<bare>※|\*+|[†‡]+)(?=\S)"
+)
 _NOTE_TRAIL = re.compile(
     rf"\s*(?P<note>※\d*|\*+\d*|[†‡]+|\(注\d*\)|注\d*|[{_SUPERSCRIPT_DIGITS}]+)$"
 )
