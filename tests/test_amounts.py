@@ -9,6 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from transforms.amounts import Amount, find_unit, parse_amount, parse_compound
+from transforms.text import normalize_text
 
 # raw, table unit, expected (value, unit, value_yen, note)
 CASES = [
@@ -226,6 +227,8 @@ def test_any_printed_amount_parses_back_exactly(yen: int, style: str) -> None:
     amount = parse_amount(text, table_unit)
     assert amount.value_yen == yen, (text, amount)
     assert amount.value is not None
+    # cells.text is normalized: parsing it must give the same figure as parsing text_raw
+    assert parse_amount(normalize_text(text, join_lines=True), table_unit) == amount
 
 
 @settings(max_examples=200, deadline=None)
@@ -234,3 +237,9 @@ def test_any_printed_amount_parses_back_exactly(yen: int, style: str) -> None:
 def test_two_numbers_are_never_one_amount(a: int, b: int, sep: str) -> None:
     amount = parse_amount(f"{a:,}{sep}{b:,}", "千円")
     assert amount.value is None
+
+
+def test_list_number_is_not_a_figure_but_parenthesized_number_is() -> None:
+    assert parse_amount("⑴").value is None
+    assert parse_amount("(1)").value == 1.0
+    assert parse_amount("(1)", paren_negative=True).value == -1.0
