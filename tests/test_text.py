@@ -196,3 +196,30 @@ def test_separate_numbers_never_join(a: int, b: int, sep: str, full: bool, join_
     runs = re.findall(r"[0-9]+", out)
     assert len(runs) >= 2, (raw, out)
     assert runs[0] == left and runs[-1] == right, (raw, out)
+
+
+_KANJI_KANA = "一般会計東京都国土交通省予算歳入出市税あいうえおアイウエオ々〆"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=_KANJI_KANA, min_size=2, max_size=12), st.sampled_from([" ", "\u3000", "  "]))
+def test_letter_spaced_cjk_closes_up(word: str, space: str) -> None:
+    assert normalize_text(space.join(word)) == word
+    assert normalize_text(space.join(word), join_lines=True) == word
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.from_regex(r"[A-Za-z]{1,8}", fullmatch=True),
+            st.integers(min_value=0, max_value=10**6).map(str),
+            st.text(alphabet=_KANJI_KANA, min_size=2, max_size=4),
+        ),
+        min_size=2,
+        max_size=6,
+    )
+)
+def test_spaces_next_to_latin_digits_or_words_stay(words: list[str]) -> None:
+    text = " ".join(words)
+    assert normalize_text(text) == text
