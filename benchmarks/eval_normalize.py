@@ -243,6 +243,8 @@ def report_mhlw(corpus: Path, docs: dict[Path, Extracted], truth: dict[str, str]
         cells = [_norm(c) for row in rows for c in row if _norm(c)]
         n_exact = sum(1 for c in cells if exact[c] > 0)
         n_loose = sum(1 for c in cells if loose[_squash(c)] > 0)
+        tilde = Counter(c.replace("~", "〜") for c in exact.elements())
+        n_tilde = sum(1 for c in cells if tilde[c.replace("~", "〜")] > 0)
         n_rows = 0
         for row in rows:
             keys = [_squash(_norm(c)) for c in row if _norm(c)]
@@ -251,7 +253,8 @@ def report_mhlw(corpus: Path, docs: dict[Path, Extracted], truth: dict[str, str]
         widths = Counter(len(row) for table in doc.tables for row in table)
         print(
             f"  {pdf_path.name} vs {Path(expected_path).name}: cells exact {n_exact}/{len(cells)}"
-            f" ({n_exact / max(len(cells), 1):.1%}), ignoring whitespace and ~/〜 {n_loose}/{len(cells)}"
+            f" ({n_exact / max(len(cells), 1):.1%}), ~ read as 〜 {n_tilde}/{len(cells)}"
+            f" ({n_tilde / max(len(cells), 1):.1%}), also ignoring whitespace {n_loose}/{len(cells)}"
             f" ({n_loose / max(len(cells), 1):.1%}); whole rows {n_rows}/{len(rows)}"
             f" (CSV has {max(len(r) for r in rows)} columns, the PDF table"
             f" {widths.most_common(1)[0][0] if widths else 0})"

@@ -122,6 +122,13 @@ def _close_spacing(line: str) -> str:
     return " ".join(out)
 
 
+# A line ending with one of these (or the next starting with one of the others) was wrapped
+# inside a phrase, not between words: 9:00-\n12:00, 13:\n10, 8:30〜11:00、\n12:30. The mark
+# stays between the digits on either side, so no two numbers fuse.
+_WRAP_AFTER = frozenset("、。・「『(〔【〈《:/-〜")
+_WRAP_BEFORE = frozenset("、。・」』)〕】〉》:/〜")
+
+
 def _join_wrapped(lines: list[str]) -> str:
     text = ""
     for line in lines:
@@ -131,6 +138,8 @@ def _join_wrapped(lines: list[str]) -> str:
             text = line
         elif _is_cjk(text[-1]) and _is_cjk(line[0]):
             text += line  # the break only wraps a CJK word: 国土交通\n省 → 国土交通省
+        elif text[-1] in _WRAP_AFTER or line[0] in _WRAP_BEFORE:
+            text += line
         else:
             text += " " + line
     return text
