@@ -2,15 +2,17 @@
 
 `value` is the number as printed, in `unit`; `value_yen` is the exact amount in yen (int64, via
 Decimal, never a float) and only set for money. Nil markers (－ ― — …) and empty cells are null,
-never zero: a missing figure summed as 0 is a wrong total.
+never zero: a missing figure summed as 0 is a wrong total. Anything that is not one figure (a
+formula 404,000×98.9％, two numbers 1 300, a label) is null too: a wrong number is worse than none.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+
+from transforms.text import normalize_text
 
 MONEY_UNITS: dict[str, int] = {
     "円": 1,
@@ -22,23 +24,44 @@ MONEY_UNITS: dict[str, int] = {
     "兆円": 1_000_000_000_000,
 }
 COUNT_UNITS = (
-    "人", "件", "校", "か所", "箇所", "ヶ所", "カ所", "台", "戸", "世帯", "回", "日", "時間",
-    "施設", "団体", "本", "枚", "冊", "床", "園", "社", "名", "km", "㎡", "m2", "ha", "t",
+    "人", "件", "校", "か所", "箇所", "ヶ所", "ケ所", "カ所", "台", "戸", "世帯", "回", "日", "時間",
+    "施設", "団体", "本", "枚", "冊", "床", "園", "社", "名", "学級", "人日", "km", "㎡", "m2", "ha",
+    "t",
 )
 PERCENT_UNITS = ("%", "パーセント")
-NIL_MARKERS = {"", "-", "－", "―", "—", "‐", "–", "…", "...", "‥", "・", "皆減", "皆増"}
+# After normalize_text: －→-, ―/—/‐/– stay, … and ‥ stay.
+NIL_MARKERS = {
+    "", "-", "--", "―", "—", "‐", "–", "ー", "…", "...", "‥", "・", "皆減", "皆増", "該当なし",
+}
 
-_KANJI_DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ALL_UNITS = sorted([*MONEY_UNITS, *COUNT_UNITS, *PERCENT_UNITS], key=len, reverse=True)
+_UNIT_ALTERNATION = "|".join(re.escape(u) for u in _ALL_UNITS)
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_SIMPLE = re.compile(rf"(?P<num>{_NUMBER})\s*(?P<unit>\S.*)?")
+_NUMERAL_TOKEN = re.compile(
+    rf"(?P<arabic>{_NUMBER})|(?P<digits>[〇零一二三四五六七八九]+)|(?P<small>[十百千])"
+    r"|(?P<big>[万億兆])\s*|(?P<other>.)"
+)
+_KANJI_DIGIT = {
+    "〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+    "九": 9,
+}
 _SMALL = {"十": 10, "百": 100, "千": 1000}
 _BIG = {"万": 10**4, "億": 10**8, "兆": 10**12}
-_NOTE = re.compile(r"^(?P<pre>(?:※\s*\d*|\*+|＊+|†|注\d*)\s*)?(?P<body>.*?)(?P<post>\s*(?:※\s*\d*|\*+|＊+|†|\(注\d*\)))?$")
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
-_SIMPLE = re.compile(rf"^(?P<num>{_NUMBER})\s*(?P<unit>[^\d\s].*)?$")
-_COMPOUND_PART = re.compile(rf"({_NUMBER}|[〇零一二三四五六七八九十百千]+)\s*([万億兆])")
-_UNIT_IN_TEXT = re.compile(
-    r"(?:単位|単位\s*[:：])\s*[:：]?\s*(?P<unit>千円|百万円|万円|億円|兆円|円|%|人|件)"
+_BIG_NAME = {factor: name for name, factor in _BIG.items()}
+_SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+# Footnote marks before a figure need a space (※1 300) unless they carry no digits (※300).
+_NOTE_LEAD = re.compile(
+    r"(?P<note>(?:※|\*+|注)\d*|[†‡]+|\(注\d*\))(?:\s+(?=\S)|$)|(?P<bare>※|\*+|[†‡]+)(?=\S)"
 )
-_UNIT_IN_HEADER = re.compile(r"[(（]\s*(?P<unit>千円|百万円|万円|億円|兆円|円|%|％|人|件)\s*[)）]")
+_NOTE_TRAIL = re.compile(
+    rf"\s*(?P<note>※\d*|\*+\d*|[†‡]+|\(注\d*\)|注\d*|[{_SUPERSCRIPT_DIGITS}]+)$"
+)
+_SIGNS = "△▲-+"
+# In a compound the numeral carries 千/万/億/兆 itself (3億5千万円), so only 円 ends it as money.
+_COMPOUND_SUFFIXES = [u for u in _ALL_UNITS if u not in MONEY_UNITS or u == "円"]
+# ⑴ ⑵ … number the items of a list; NFKC would make them look like a parenthesized figure.
+_LIST_NUMBER = re.compile(r"^\s*[\u2474-\u2487]\s*$")
 
 
 @dataclass(frozen=True)
@@ -54,127 +77,184 @@ class Amount:
 NIL = Amount(None, None, None)
 
 
-def _kanji_number(text: str) -> int | None:
-    """二千五百 → 2500 (below 万; larger units are handled by the compound parser)."""
-    if not text:
-        return None
-    if all(c in _KANJI_DIGIT for c in text):
-        value = 0
-        for c in text:
-            value = value * 10 + _KANJI_DIGIT[c]
-        return value
-    total, current = 0, None
-    for c in text:
-        if c in _KANJI_DIGIT:
-            current = _KANJI_DIGIT[c]
-        elif c in _SMALL:
-            total += (1 if current is None else current) * _SMALL[c]
-            current = None
-        else:
-            return None
-    return total + (current or 0)
+def _canonical_unit(unit: str) -> str | None:
+    unit = unit.strip()
+    if unit in PERCENT_UNITS:
+        return "%"
+    if unit in MONEY_UNITS or unit in COUNT_UNITS:
+        return unit
+    return None
 
 
-def _part_value(text: str) -> Decimal | None:
-    if re.fullmatch(_NUMBER, text):
-        return Decimal(text.replace(",", ""))
-    number = _kanji_number(text)
-    return None if number is None else Decimal(number)
-
-
-def _to_yen(value: Decimal, unit: str) -> int | None:
-    factor = MONEY_UNITS.get(unit)
+def _to_yen(value: Decimal, unit: str | None) -> int | None:
+    """Exact yen, or None when the unit is not money or the amount is not a whole yen."""
+    factor = MONEY_UNITS.get(unit or "")
     if factor is None:
         return None
     yen = value * factor
-    return int(yen.to_integral_value())
+    if yen != yen.to_integral_value():
+        return None
+    return int(yen)
 
 
-def _split_sign(text: str, paren_negative: bool) -> tuple[int, str]:
-    sign = 1
-    if text[:1] in ("△", "▲", "-", "−", "－", "▵"):
-        sign, text = -1, text[1:].lstrip()
-    elif paren_negative and text.startswith("(") and text.endswith(")"):
-        sign, text = -1, text[1:-1].strip()
-    return sign, text
+def _read_numeral(text: str) -> tuple[Decimal, int | None] | None:
+    """Read a numeral mixing digits and kanji (3億5千万, 二億五千二百万, 1兆2,345億, 四百九十).
+
+    Returns the value and, when the numeral ends with 万/億/兆 (3億5千万), that factor, so a
+    caller can report the amount in the unit it was written in. Malformed numerals (十百, 億万,
+    two numbers in a row) are None rather than a guess.
+    """
+    total = Decimal(0)
+    section = Decimal(0)
+    current: Decimal | None = None
+    last_small, last_big = 10**5, 10**13
+    ends_with_big: int | None = None
+    seen = False
+    for token in _NUMERAL_TOKEN.finditer(text):
+        kind = token.lastgroup
+        if kind == "other":
+            return None
+        seen = True
+        if kind in ("arabic", "digits"):
+            if current is not None:
+                return None
+            if kind == "arabic":
+                current = Decimal(token.group().replace(",", ""))
+            else:
+                current = Decimal("".join(str(_KANJI_DIGIT[c]) for c in token.group()))
+            ends_with_big = None
+        elif kind == "small":
+            scale = _SMALL[token.group()]
+            if scale >= last_small:
+                return None
+            section += (Decimal(1) if current is None else current) * scale
+            current, last_small = None, scale
+            ends_with_big = None
+        else:
+            factor = _BIG[token.group().strip()]
+            if factor >= last_big or (current is None and section == 0):
+                return None
+            total += (section + (current or 0)) * factor
+            section, current, last_small, last_big = Decimal(0), None, 10**5, factor
+            ends_with_big = factor
+    if not seen:
+        return None
+    total += section + (current or 0)
+    return total, ends_with_big
 
 
 def parse_compound(text: str) -> tuple[Decimal, str] | None:
-    """1兆2,345億円, 3億5千万円, 二億五千二百万円 → (value in the smallest big unit, that unit)."""
-    if not text.endswith("円"):
+    """1兆2,345億円, 3億5千万円, 二億五千二百万円 → (value, unit) in the unit the amount ends with.
+
+    3億5千万円 is (35000, 万円); 1億2,345万6,789円 and 四百九十円 are in 円.
+    """
+    text = (normalize_text(text, join_lines=True) or "").replace(" ", "")
+    if not text.endswith("円") or text in MONEY_UNITS:
         return None
-    body = text[:-1]
-    parts = list(_COMPOUND_PART.finditer(body))
-    if not parts or "".join(p.group(0) for p in parts) + "" != body[: parts[-1].end()]:
+    numeral = _read_numeral(text[:-1])
+    if numeral is None:
         return None
-    rest = body[parts[-1].end() :]
-    total = Decimal(0)
-    for part in parts:
-        value = _part_value(part.group(1))
-        if value is None:
-            return None
-        total += value * _BIG[part.group(2)]
-    if rest:
-        tail = _part_value(rest)
-        if tail is None:
-            return None
-        total += tail
-        return total, "円"
-    smallest = parts[-1].group(2)
-    return total / _BIG[smallest], smallest + "円"
+    value, ends_with_big = numeral
+    if ends_with_big is None:
+        return value, "円"
+    return value / ends_with_big, _BIG_NAME[ends_with_big] + "円"
+
+
+def _split_notes(text: str) -> tuple[str, str | None]:
+    notes: list[str] = []
+    lead = _NOTE_LEAD.match(text)
+    if lead:
+        notes.append(lead.group("note") or lead.group("bare"))
+        text = text[lead.end() :]
+    trail = _NOTE_TRAIL.search(text)
+    if trail and trail.start() > 0:
+        notes.append(trail.group("note"))
+        text = text[: trail.start()]
+    return text.strip(), " ".join(notes) or None
+
+
+def _amount(value: Decimal, unit: str | None, note: str | None) -> Amount:
+    return Amount(float(value), unit, _to_yen(value, unit), note)
 
 
 def parse_amount(raw: str | None, unit: str | None = None, paren_negative: bool = False) -> Amount:
-    """Parse one cell or phrase. `unit` is the table's unit (（単位：千円）); a unit in the cell wins."""
-    if raw is None:
+    """Parse one cell or phrase into a figure.
+
+    `unit` is the unit stated once for the table or column (（単位：千円）, 予算額（千円）); a unit
+    printed in the cell wins. `paren_negative` reads (1,234) as minus, as some accounts print it;
+    otherwise a parenthesized figure is read as it stands. △ and ▲ before a number mean minus.
+    Footnote marks (※1, *, (注2)) go to `note` and are never read as digits.
+    """
+    if raw is None or _LIST_NUMBER.match(raw):
         return NIL
-    text = unicodedata.normalize("NFKC", raw).strip().replace(" ", "").replace("\n", "")
+    text = (normalize_text(raw, join_lines=True) or "").strip()
     if text in NIL_MARKERS:
         return NIL
-    note = None
-    match = _NOTE.match(text)
-    if match and (match.group("pre") or match.group("post")):
-        note = ((match.group("pre") or "") + (match.group("post") or "")).strip() or None
-        text = match.group("body")
-    sign, text = _split_sign(text, paren_negative)
+    text, note = _split_notes(text)
+    empty = Amount(None, None, None, note)
+    if text in NIL_MARKERS or _canonical_unit(text) is not None:
+        return empty  # a nil marker or a unit label (千円) on its own
+    negative = False
+    if text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+        negative = paren_negative
+    if text[:1] in _SIGNS:
+        negative = negative or text[0] in "△▲-"
+        text = text[1:].lstrip()
+    forced_unit = None
+    if text[:1] == "¥":
+        forced_unit, text = "円", text[1:].lstrip()
     if not text:
-        return NIL
-    compound = parse_compound(text)
-    if compound is not None:
-        value, cunit = compound
-        value *= sign
-        return Amount(float(value), cunit, _to_yen(value, cunit), note)
-    match = _SIMPLE.match(text)
-    if not match:
-        if re.fullmatch(r"[〇零一二三四五六七八九十百千]+円", text):
-            number = _kanji_number(text[:-1])
-            if number is not None:
-                return Amount(float(sign * number), "円", sign * number, note)
-        return Amount(None, None, None, note)
-    try:
-        number = Decimal(match.group("num").replace(",", "")) * sign
-    except InvalidOperation:
-        return Amount(None, None, None, note)
-    cell_unit = match.group("unit")
-    if cell_unit:
-        cell_unit = cell_unit.strip()
-        if cell_unit == "パーセント":
-            cell_unit = "%"
-        if cell_unit not in MONEY_UNITS and cell_unit not in COUNT_UNITS and cell_unit != "%":
-            return Amount(None, None, None, note)
-    final_unit = cell_unit or unit
-    return Amount(
-        float(number), final_unit, _to_yen(number, final_unit) if final_unit else None, note
-    )
+        return empty
+    sign = -1 if negative else 1
+
+    match = _SIMPLE.fullmatch(text)
+    if match:
+        try:
+            number = Decimal(match.group("num").replace(",", "")) * sign
+        except InvalidOperation:  # pragma: no cover - the pattern only admits valid numbers
+            return empty
+        printed = match.group("unit")
+        if printed is None:
+            return _amount(number, forced_unit or unit, note)
+        cell_unit = _canonical_unit(printed)
+        if cell_unit is not None and forced_unit is None:
+            return _amount(number, cell_unit, note)
+
+    # Compound and kanji numerals: 1兆2,345億円, 3億5千万円, 二億五千二百万円, 1万2千人.
+    suffix = next((u for u in _COMPOUND_SUFFIXES if text.endswith(u)), None)
+    body = (text[: -len(suffix)] if suffix else text).rstrip()
+    numeral = _read_numeral(body)
+    if numeral is None:
+        return empty
+    value, ends_with_big = numeral
+    if suffix is None and not re.search(r"\d", body):
+        return empty  # a bare kanji numeral (三) in a table is a label, not a figure
+    final_unit = _canonical_unit(suffix) if suffix else (forced_unit or unit)
+    if final_unit == "円" and ends_with_big is not None:
+        # 3億5千万円 is printed in 万円: keep `value` in the unit it was written in.
+        return _amount(sign * value / ends_with_big, _BIG_NAME[ends_with_big] + "円", note)
+    return _amount(sign * value, final_unit, note)
+
+
+_UNIT_STATED = re.compile(rf"単位\s*[:：]?\s*(?P<unit>{_UNIT_ALTERNATION})")
+_UNIT_BRACKETED = re.compile(rf"[(\[]\s*(?P<unit>{_UNIT_ALTERNATION})\s*[)\]]")
 
 
 def find_unit(text: str | None) -> str | None:
-    """The unit a caption, note or header states for a whole table or column: （単位：千円）, 予算額（千円）."""
+    """The unit a caption, note or header states for a table or column.
+
+    Accepts （単位：千円）, 単位：百万円, a header 予算額（千円）, and a header path whose part is
+    just the unit (本年度予算額 / 千円), as budget tables print the unit on its own header row.
+    """
     if not text:
         return None
-    text = unicodedata.normalize("NFKC", text)
-    match = _UNIT_IN_TEXT.search(text) or _UNIT_IN_HEADER.search(text)
-    if not match:
-        return None
-    unit = match.group("unit")
-    return "%" if unit == "％" else unit
+    text = normalize_text(text, join_lines=True) or ""
+    match = _UNIT_STATED.search(text) or _UNIT_BRACKETED.search(text)
+    if match:
+        return _canonical_unit(match.group("unit"))
+    for part in text.split(" / "):
+        unit = _canonical_unit(part)
+        if unit is not None:
+            return unit
+    return None

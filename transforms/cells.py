@@ -33,7 +33,7 @@ def count_header_rows(rows: list[list[str | None]]) -> int:
     """Leading rows without any figure are headers (at most 4, and never the whole table)."""
     count = 0
     for row in rows[: min(4, len(rows) - 1)]:
-        texts = [normalize_text(c, join_lines=True) for c in row if c and c.strip()]
+        texts = [c for c in row if c and c.strip()]
         if not texts or any(_is_figure(t) for t in texts):
             break
         count += 1
@@ -69,7 +69,7 @@ def table_cells(table: dict, table_unit: str | None) -> tuple[list[dict], int]:
         if r >= header_rows:
             for raw in grid[r]:
                 text = normalize_text(raw, join_lines=True)
-                if text and not _is_figure(text):
+                if text and not _is_figure(raw):
                     label = text
                     break
         for c, raw in enumerate(row):
@@ -78,7 +78,9 @@ def table_cells(table: dict, table_unit: str | None) -> tuple[list[dict], int]:
             text = normalize_text(text_raw, join_lines=True)
             is_header = r < header_rows
             unit = column_units[c] if c < len(column_units) and column_units[c] else table_unit
-            amount = parse_amount(text, unit) if not is_header else None
+            # parse the raw text: parse_amount normalizes it itself and can still tell a list
+            # number ⑴ from a parenthesized figure (1), which normalized text cannot
+            amount = parse_amount(text_raw, unit) if not is_header else None
             box = boxes[r][c] if r < len(boxes) and c < len(boxes[r]) else None
             cells.append(
                 {

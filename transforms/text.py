@@ -1,9 +1,20 @@
 """Japanese text normalization: `text` is derived from `text_raw`, which is kept as extracted.
 
-NFKC alone is not enough and sometimes wrong for government PDFs: Kangxi radicals and CJK radical
-supplement code points are mapped to the ideograph a Japanese reader expects, enclosed numbers are
-kept apart from neighbouring digits, 〜 survives, letter-spaced headings are closed up, and glyphs
-the PDF maps to nothing readable are dropped (and counted, so OCR candidates can be found).
+NFKC alone is not enough and sometimes wrong for government PDFs:
+
+- Kangxi radicals and CJK radical supplement code points are mapped to the ideograph a Japanese
+  reader expects (⼾ → 戸, where NFKC gives 戶; ⻑ → 長, which NFKC leaves alone).
+- Enclosed and parenthesized numbers, superscripts and vulgar fractions are not decomposed: NFKC
+  would fuse them with neighbouring digits (1⒚3 → 119.3, 10² → 102, 1½ → 11⁄2). Circled numbers
+  (①) stay as printed; ⑴ becomes (1), which keeps its own brackets and is what list parsers read.
+- 〜 and ～ are both the range marker 〜 (NFKC would turn ～ into an ASCII tilde).
+- Vertical presentation forms (︵ ︶ ︑ ︙) become their horizontal forms.
+- Letter-spaced CJK runs (「一 般 会 計」) are closed up; spaces next to Latin letters or digits
+  are word or number boundaries and stay, so two numbers never become one.
+- (cid:N) tokens and private-use code points are glyphs the PDF maps to nothing readable: they
+  are dropped (a space is left between digits so numbers do not fuse) and counted.
+
+The result is idempotent: normalizing `text` again returns it unchanged.
 """
 
 from __future__ import annotations
@@ -13,35 +24,67 @@ import unicodedata
 
 from transforms.radicals import RADICAL_TO_IDEOGRAPH
 
-# Characters NFKC must not touch: enclosed numbers would fuse with neighbouring digits
-# (1-⒚-3 → 1-19.-3), and the wave dash is a range marker.
-_PROTECTED = re.compile(
-    "[\u2460-\u2473\u2488-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf\u301c]"
+_UNREADABLE_PATTERN = r"\(cid:\d+\)|[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]"
+_UNREADABLE = re.compile(_UNREADABLE_PATTERN)
+_UNREADABLE_BETWEEN_DIGITS = re.compile(
+    rf"(?<=[0-9０-９])(?:{_UNREADABLE_PATTERN})+(?=[0-9０-９])"
 )
-# ⑴..⒇ are numbering in lists: NFKC gives "(1)", which is what the parsers expect.
+
+# Characters NFKC must not touch (see the module docstring).
+_PROTECTED = re.compile(
+    "["
+    "\u2460-\u2473"  # ① .. ⑳
+    "\u2488-\u24ff"  # ⒈ .. ⒛, ⒜ .., Ⓐ .., ⓪, ⓫ .. ⓿
+    "\u2776-\u2793"  # ❶ .. ➓
+    "\u3251-\u325f\u32b1-\u32bf"  # ㉑ .. ㊿
+    "\u3280-\u3289"  # ㊀ .. ㊉ (circled ideograph numerals)
+    "\U0001f100-\U0001f10c"  # 🄀 .. (digit full stop / comma)
+    "\u00b2\u00b3\u00b9\u2070-\u209f"  # superscripts and subscripts (footnote marks)
+    "\u00bc-\u00be\u2150-\u215f\u2189"  # vulgar fractions
+    "\u301c"  # 〜 WAVE DASH, the range marker
+    "\u2025\u2026"  # ‥ … (NFKC spells them as ASCII dots)
+    "\u309b\u309c"  # ゛ ゜ (NFKC puts a space before a combining mark)
+    "]"
+)
 _PRE_MAP = str.maketrans(
     {
-        "\uff5e": "\u301c",  # FULLWIDTH TILDE → WAVE DASH: keep the range marker a range marker
-        "\u2212": "-",  # MINUS SIGN
-        "\u2015": "\u2015",
+        "\uff5e": "\u301c",  # ～ FULLWIDTH TILDE → 〜: a range marker stays a range marker
+        "\u2212": "-",  # − MINUS SIGN (NFKC leaves it)
+        "\ufe19": "\u2026",  # ︙ vertical ellipsis → …
+        "\ufe30": "\u2025",  # ︰ vertical two dot leader → ‥
+        "\u200b": " ",  # zero-width space: a word break
+        "\u2060": " ",
+        "\ufeff": " ",
+        "\u2028": "\n",
+        "\u2029": "\n",
+        "\x0b": "\n",
+        "\x0c": "\n",
     }
 )
-_CID = re.compile(r"\(cid:\d+\)")
-_PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
+# Letters of Japanese text after NFKC: kana (without the combining sound marks, which must stay
+# apart from a base letter on another line), ideographs, iteration marks and CJK punctuation.
 _CJK = (
-    "\u3005-\u3007\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-    "\u3000-\u3003\u3008-\u3011\u3014-\u301f\u30fb\uff01-\uff0f\uff1a-\uff20\u2e80-\u2fdf"
+    "\u3001-\u3003\u3005-\u3007\u3008-\u3011\u3014-\u301f\u303b"
+    "\u3041-\u3096\u309b-\u309f\u30a0-\u30ff\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
 )
-_CJK_CHAR = f"[{_CJK}]"
-# A space between two CJK characters is letter-spacing, not a word break.
-_CJK_SPACED = re.compile(f"(?<={_CJK_CHAR})[ \t\u3000]+(?={_CJK_CHAR})")
-_CJK_WRAP = re.compile(f"(?<={_CJK_CHAR})[ \t]*\n[ \t]*(?={_CJK_CHAR})")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
 
-def count_unreadable(raw: str) -> int:
-    """How many glyphs the PDF maps to nothing readable ((cid:N) tokens, private-use code points)."""
-    return len(_CID.findall(raw)) + len(_PRIVATE_USE.findall(raw))
+def count_unreadable(raw: str | None) -> int:
+    """How many glyphs the PDF maps to nothing readable; pages with many are OCR candidates."""
+    if not raw:
+        return 0
+    return len(_UNREADABLE.findall(raw))
+
+
+def _drop_unreadable(text: str) -> str:
+    while True:
+        cleaned = _UNREADABLE.sub("", _UNREADABLE_BETWEEN_DIGITS.sub(" ", text))
+        if cleaned == text:
+            return text
+        text = cleaned
 
 
 def _nfkc_protected(text: str) -> str:
@@ -55,24 +98,68 @@ def _nfkc_protected(text: str) -> str:
     return "".join(pieces)
 
 
+def _is_cjk(char: str) -> bool:
+    return bool(_CJK_CHAR.fullmatch(char))
+
+
+def _close_spacing(line: str) -> str:
+    """Join runs of single CJK characters separated by spaces: 「一 般 会 計」 → 「一般会計」.
+
+    Only single-character tokens are joined, so 「1款 市税」 and 「市税 49,286,300千円」 keep
+    their spaces: a space next to a longer word is more likely a real boundary.
+    """
+    tokens = line.split(" ")
+    out: list[str] = []
+    in_run = False  # out[-1] is a run built from single CJK characters
+    for token in tokens:
+        single = len(token) == 1 and _is_cjk(token)
+        if single and out and (in_run or (len(out[-1]) == 1 and _is_cjk(out[-1]))):
+            out[-1] += token
+            in_run = True
+        else:
+            out.append(token)
+            in_run = False
+    return " ".join(out)
+
+
+# A line ending with one of these (or the next starting with one of the others) was wrapped
+# inside a phrase, not between words: 9:00-\n12:00, 13:\n10, 8:30〜11:00、\n12:30. The mark
+# stays between the digits on either side, so no two numbers fuse.
+_WRAP_AFTER = frozenset("、。・「『(〔【〈《:/-〜")
+_WRAP_BEFORE = frozenset("、。・」』)〕】〉》:/〜")
+
+
+def _join_wrapped(lines: list[str]) -> str:
+    text = ""
+    for line in lines:
+        if not line:
+            continue
+        if not text:
+            text = line
+        elif _is_cjk(text[-1]) and _is_cjk(line[0]):
+            text += line  # the break only wraps a CJK word: 国土交通\n省 → 国土交通省
+        elif text[-1] in _WRAP_AFTER or line[0] in _WRAP_BEFORE:
+            text += line
+        else:
+            text += " " + line
+    return text
+
+
 def normalize_text(raw: str | None, join_lines: bool = False) -> str | None:
     """Normalize extracted text for search and display.
 
-    `join_lines` joins line breaks that only wrap a CJK word (cells and paragraphs); page text
-    keeps its lines because parsers read its structure.
+    `join_lines` joins the lines into one (cells and paragraphs), without a space where the break
+    only wraps a CJK word; page text keeps its lines because parsers read its structure.
     """
     if raw is None:
         return None
-    text = _CID.sub("", raw)
-    text = _PRIVATE_USE.sub("", text)
+    text = _drop_unreadable(raw)
     text = text.translate(RADICAL_TO_IDEOGRAPH)
     text = text.translate(_PRE_MAP)
     text = _nfkc_protected(text)
+    text = _drop_unreadable(text)  # NFKC can spell a (cid:N) token out of full-width letters
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    text = "\n".join(lines)
-    text = _CJK_SPACED.sub("", text)
+    lines = [_close_spacing(_SPACES.sub(" ", line).strip()) for line in text.split("\n")]
     if join_lines:
-        text = _CJK_WRAP.sub("", text)
-        text = re.sub(r"\s*\n\s*", " ", text).strip()
-    return text.strip("\n")
+        return _close_spacing(_join_wrapped(lines))
+    return "\n".join(lines).strip("\n")
