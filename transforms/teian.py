@@ -44,7 +44,7 @@ _ITEM_NO = re.compile(r"^(?P<no>[0-9]{1,3}(?:-[0-9]{1,3})?\.?|\([0-9]{1,3}\))(?:
 # A numbered category heading: 「I 安全・安心」(Ⅰ after NFKC), 「第1 …」「第2章 …」.
 _CATEGORY = re.compile(
     r"^(?:(?:[IVX]{1,5}|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ]+)(?:[.．]\s*|\s+|(?=[^\x00-\x7f]))"
-    r"|第[0-9一二三四五六七八九十]{1,3}(?:(?:章|部|節|分野)\s*|\s+))"
+    r"|第\s*[0-9一二三四五六七八九十]{1,3}\s*(?:(?:章|部|節|分野)\s*|\s+))"
     r"(?P<name>[^\sA-Za-z0-9].{0,40})$"
 )
 _TOC_HEADING = re.compile(r"^目次$")
@@ -303,6 +303,20 @@ def _is_category_line(text: str, known: tuple[str, ...] | list[str]) -> bool:
     return bool(match) and not _SECTION.match(text)
 
 
+def category_name(text: str) -> str:
+    """A category heading as one string whatever its letter-spacing: 「第 1 安全」 → 「第1 安全」.
+
+    Normalization closes the spaces between kana and kanji but not those around a numeral, so the
+    number part is closed up here and one space is kept before the name if the heading had one.
+    """
+    match = _CATEGORY.match(text)
+    if not match:
+        return _squeeze(text)
+    prefix = text[: match.start("name")]
+    sep = " " if prefix != prefix.rstrip() else ""
+    return _squeeze(prefix) + sep + _squeeze(match.group("name"))
+
+
 def _ends_paragraph(text: str) -> bool:
     return bool(re.search(r"。[)）」』]?$", text))
 
@@ -451,7 +465,7 @@ def parse_requests(
         if k > 0:
             ends.append(headings[0] if headings else start)
         if headings:
-            category = lines[headings[-1]].text
+            category = category_name(lines[headings[-1]].text)
         gap_from = t + 1
         title_no, title = _split_item_no(join_wrapped([line.text for line in lines[start:t]]))
         item = RequestItem(item_seq=k + 1, item_no=title_no, category=category, title=title)
