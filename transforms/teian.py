@@ -270,8 +270,8 @@ def parse_toc(pages: list[dict]) -> Toc | None:
             match = _TOC_ENTRY.match(line)
             body = match.group("body") if match else line
             if _is_category_line(body, ()):
-                category = body
-                categories.append(body)
+                category = category_name(body)
+                categories.append(category)
                 pending = []
                 continue
             if not match:
@@ -283,8 +283,8 @@ def parse_toc(pages: list[dict]) -> Toc | None:
             numbered = [k for k, part in enumerate(parts) if _split_item_no(part)[0]]
             if numbered and numbered[-1] > 0:
                 for heading in parts[: numbered[-1]]:
-                    category = heading
-                    categories.append(heading)
+                    category = category_name(heading)
+                    categories.append(category)
                 parts = parts[numbered[-1] :]
             item_no, title = _split_item_no(join_wrapped(parts))
             entries.append(TocEntry(item_no, title, match.group("page"), category))
