@@ -377,3 +377,92 @@ def test_tags_match_normalized_keywords() -> None:
     for tag in ("cyber", "terrorism", "olympics", "disaster"):
         assert tag in TAXONOMY
     assert tags_for("不正アクセス", TAXONOMY) == ["cyber"]
+
+
+# -- layouts seen in other editions -------------------------------------------------------------------
+
+
+def test_key_in_brackets_without_closing_bracket() -> None:
+    """「【提案要求先】…」: the list has no closing bracket and ends where the names end."""
+    lines = [
+        "１　大会の成功",
+        "【提案要求先】内閣官房・内閣府・スポー",
+        "ツ庁・国土交通省",
+        "【都所管局】オリンピック・パラリンピック準備局",
+        "　大会を成功させ、国と連携するこ",
+        "と。",
+        "＜現状・課題＞",
+        "　準備が必要である。",
+        "＜具体的要求内容＞",
+        "(1)　財政支援を行うこと。",
+    ]
+    toc = _page(1, ["目次", "１　大会の成功・・・・ 1"])
+    [item], warnings = parse_requests([toc, _page(2, lines, "1")], TAXONOMY)
+    assert warnings == []
+    assert item.targets == ["内閣官房", "内閣府", "スポーツ庁", "国土交通省"]
+    assert item.bureaus == ["オリンピック・パラリンピック準備局"]
+    assert item.summary == "大会を成功させ、国と連携すること。"
+
+
+def test_both_blocks_on_one_line() -> None:
+    lines = _item_lines("１　防災対策の推進", "＜", "＞", ("（", "）"), "　")
+    lines[1:4] = ["（提案要求先　内閣府・総務省）　（都所管局　総務局・都市整備局）"]
+    toc = _page(1, ["目次", "１　防災対策の推進・・・・ 1"])
+    [item], warnings = parse_requests([toc, _page(2, lines, "1")], TAXONOMY)
+    assert warnings == []
+    assert (item.targets, item.bureaus) == (["内閣府", "総務省"], ["総務局", "都市整備局"])
+
+
+def test_item_number_on_its_own_line() -> None:
+    toc = _page(1, ["目次", "頁", "1", "防災対策の推進・・・・・・・7", "2", "観光の振興・・・・・・・7"])
+    first = _item_lines("防災対策の推進", "＜", "＞", ("（", "）"), "　")
+    second = _item_lines("観光の振興", "＜", "＞", ("（", "）"), "　")
+    items, warnings = parse_requests([toc, _page(2, ["1", *first, "2", *second], "7")], TAXONOMY)
+    assert warnings == []
+    assert [(i.item_no, i.title) for i in items] == [("1", "防災対策の推進"), ("2", "観光の振興")]
+
+
+def test_running_title_is_not_item_text() -> None:
+    head = "国の施策及び予算に対する東京都の提案要求"
+    lines = _item_lines("１　防災対策の推進", "＜", "＞", ("（", "）"), "　")
+    long_background = ["　準備が必要であり、", "対策を急ぐ必要があ", "る。"]
+    lines[6:7] = long_background
+    pages = [
+        _page(1, ["目次", "１　防災対策の推進・・・・ 1", "２　観光の振興・・・・ 3"]),
+        _page(2, [head, *lines[:7]], "1"),
+        _page(3, [head, *lines[7:]], "2"),
+        _page(4, [head, *_item_lines("２　観光の振興", "＜", "＞", ("（", "）"), "　")], "3"),
+    ]
+    items, warnings = parse_requests(pages, TAXONOMY)
+    assert warnings == []
+    assert items[0].background == "準備が必要であり、対策を急ぐ必要がある。"
+    assert head not in items[0].text and head not in items[1].text
+
+
+def test_toc_front_matter_and_unnumbered_headings_with_pages() -> None:
+    toc = _page(1, [
+        "目次", "はじめに・・・・・ i", "はじめに・・・・・ 1",
+        "安全・安心の確保・・・・・ 2", "１　防災対策の推進・・・・・ 2", "２　治安対策・・・・・ 5",
+        "福祉・子育て・・・・・ 8", "３　子育て支援・・・・・ 8", "４　介護・・・・・ 9",
+    ])
+    parsed = parse_toc([toc])
+    assert parsed is not None
+    assert [(e.item_no, e.title, e.category) for e in parsed.entries] == [
+        ("1", "防災対策の推進", "安全・安心の確保"),
+        ("2", "治安対策", "安全・安心の確保"),
+        ("3", "子育て支援", "福祉・子育て"),
+        ("4", "介護", "福祉・子育て"),
+    ]
+    assert set(parsed.categories) == {"安全・安心の確保", "福祉・子育て"}
+
+
+def test_reference_section_and_notes_stay_out_of_demands() -> None:
+    lines = _item_lines("１　防災対策の推進", "＜", "＞", ("（", "）"), "　")
+    lines[7:7] = ["※ 令和６年度末時点"]
+    lines += ["＜参考＞", "　関連する計画の概要"]
+    toc = _page(1, ["目次", "１　防災対策の推進・・・・ 1"])
+    [item], warnings = parse_requests([toc, _page(2, lines, "1")], TAXONOMY)
+    assert warnings == []
+    assert item.background == "準備が必要である。"
+    assert item.demands == ["財政支援を行うこと。", "連携すること。"]
+    assert "関連する計画の概要" in item.text and "令和6年度末時点" in item.text

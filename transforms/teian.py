@@ -14,6 +14,7 @@ published as if it were complete.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -22,10 +23,11 @@ from transforms.text import normalize_text
 
 _OPEN = r"[(（<＜〈《【\[〔]"
 _CLOSE = r"[)）>＞〉》】\]〕]"
-_KEY_SEP = r"[\s:：]*"
+_KEY_SEP = r"(?:\s*[)）>＞〉》】\]〕:：]\s*|\s*)"  # 「(提案要求先 」「【提案要求先】」「提案要求先：」
 _TARGETS_START = re.compile(rf"^{_OPEN}\s*提案要求先{_KEY_SEP}(?P<rest>.*)$")
 _BUREAU_START = re.compile(rf"^{_OPEN}\s*(?:都所管局|所管局){_KEY_SEP}(?P<rest>.*)$")
 _CLOSING = re.compile(rf"{_CLOSE}\s*$")
+_BUREAU_INLINE = re.compile(rf"(?<=\S)\s*(?={_OPEN}\s*(?:都所管局|所管局))")
 _SECTION_NAMES = {
     "現状・課題": "background",
     "現状と課題": "background",
@@ -38,9 +40,14 @@ _SECTION_NAMES = {
 _SECTION = re.compile(
     rf"^{_OPEN}?\s*(?P<name>{'|'.join(sorted(_SECTION_NAMES, key=len, reverse=True))})\s*{_CLOSE}?$"
 )
+# Any other short bracketed heading (＜参考＞, 【参考資料】) ends the section before it.
+_OTHER_SECTION = re.compile(r"^[<＜〈《【\[〔]\s*\S.{0,14}[>＞〉》】\]〕]$")
+# Notes and sources belong to the item's text, not to its prose fields.
+_NOTE = re.compile(r"^(?:※|\(?注\d*[)):：]|(?:資料|出典)[:：])")
 _DEMAND = re.compile(r"^\((?P<n>[0-9]{1,2})\)\s*(?P<text>.*)$")
 # An item number as printed before a title: 「1」「1-2」「(1)」「1.」, then a space.
 _ITEM_NO = re.compile(r"^(?P<no>[0-9]{1,3}(?:-[0-9]{1,3})?\.?|\([0-9]{1,3}\))(?:\s+|(?<=\))|(?<=\.))(?P<title>\S.*)$")
+_BARE_ITEM_NO = re.compile(r"^(?:[0-9]{1,3}(?:-[0-9]{1,3})?\.?|\([0-9]{1,3}\))$")
 # A numbered category heading: 「I 安全・安心」(Ⅰ after NFKC), 「第1 …」「第2章 …」.
 _CATEGORY = re.compile(
     r"^(?:(?:[IVX]{1,5}|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ]+)(?:[.．]\s*|\s+|(?=[^\x00-\x7f]))"
@@ -49,7 +56,7 @@ _CATEGORY = re.compile(
 )
 _TOC_HEADING = re.compile(r"^目次$")
 # A 目次 entry line: text, leaders (or at least a space), the printed page number.
-_TOC_ENTRY = re.compile(r"^(?P<body>.*?\S)\s*(?:[・･.…‥\-―─—_]{2,}\s*|\s+)(?P<page>[0-9]{1,4})$")
+_TOC_ENTRY = re.compile(r"^(?P<body>.*?\S)\s*(?:[・･.…‥\-―─—_]{2,}\s*|\s+)(?P<page>[0-9]{1,4}|[ivxlc]{1,6})$")
 _FOOTER = re.compile(r"^[-‐－―—–ー~〜]?\s*(?:p\.?\s*)?(?P<label>[0-9]{1,4}|[ivxlcdmIVXLCDM]{1,7})\s*[-‐－―—–ー~〜]?(?:\s*/\s*[0-9]{1,4})?$")
 # Grid rows of a data table, as page text: several fields, mostly figures.
 _FIGURE = re.compile(r"^[△▲▼\-+±]?[0-9][0-9,.]*[%%倍人件円千万億兆]*$|^[-－―‐ー]$")
@@ -57,6 +64,8 @@ _UNIT_CAPTION = re.compile(r"^\(?\s*単位[:：\s].*$")
 # Names in 提案要求先/都所管局 end with one of these; a piece that does not was split at a 「・」
 # that belongs to the name (オリンピック・パラリンピック準備局, 青少年・治安対策本部).
 _ORG_SUFFIX = re.compile(r"(?:省|庁|府|房|院|局|会|部|室|所|課|団|署|本部|機構|センター|市場|[)）])$")
+# 目次 entries that are front or back matter, not items.
+_NOT_ITEMS = {"はじめに", "まえがき", "序文", "凡例", "おわりに", "あとがき", "索引", "参考資料", "資料編", "付録"}
 _MAX_TITLE_LINES = 4
 _MAX_BLOCK_LINES = 8
 _MAX_WARNINGS = 30
@@ -158,6 +167,17 @@ def _split_item_no(title: str) -> tuple[str | None, str]:
     return None, title
 
 
+def _is_numbered(line: str) -> bool:
+    return bool(_split_item_no(line)[0] or _BARE_ITEM_NO.match(line))
+
+
+def _numbered_title(lines: list[str]) -> tuple[str | None, str]:
+    """(item number, title) from a title's lines; the number may sit alone on the first line."""
+    if len(lines) > 1 and _BARE_ITEM_NO.match(lines[0]):
+        return lines[0].rstrip("."), join_wrapped(lines[1:])
+    return _split_item_no(join_wrapped(lines))
+
+
 def _strip_footer(lines: list[str], label: str | None) -> list[str]:
     """Drop a printed page number at the foot (or head) of the page."""
 
@@ -174,14 +194,34 @@ def _strip_footer(lines: list[str], label: str | None) -> list[str]:
     return lines
 
 
+def _running_lines(page_lines: list[list[str]]) -> set[str]:
+    """Lines printed at the head or foot of most pages (a running title): not item text."""
+    counts: dict[str, int] = {}
+    for lines in page_lines:
+        for line in {*lines[:1], *lines[-1:]}:
+            counts[line] = counts.get(line, 0) + 1
+    need = max(3, (len(page_lines) + 1) // 2)
+    return {line for line, n in counts.items() if n >= need and not _TARGETS_START.match(line)}
+
+
 def _page_lines(pages: list[dict], first_page: int) -> list[_Line]:
-    """Content lines of the pages from `first_page` on, footers dropped, tables flagged."""
+    """Content lines of the pages from `first_page` on, footers and running titles dropped,
+    table text flagged. A 都所管局 block printed on the 提案要求先 line becomes a line of its own."""
+    body = [page for page in pages if page["page_number"] >= first_page]
+    per_page: list[list[str]] = []
+    for page in body:
+        lines: list[str] = []
+        for line in (page.get("text") or "").split("\n"):
+            lines.extend(part.strip() for part in _BUREAU_INLINE.split(line.strip()) if part.strip())
+        per_page.append(_strip_footer(lines, page.get("page_label")))
+    running = _running_lines(per_page)
     out: list[_Line] = []
-    for page in pages:
-        if page["page_number"] < first_page:
-            continue
-        raw_lines = [line.strip() for line in (page.get("text") or "").split("\n")]
-        lines = _strip_footer([line for line in raw_lines if line], page.get("page_label"))
+    for page, lines in zip(body, per_page, strict=True):
+        if running:
+            while lines and lines[0] in running:
+                lines = lines[1:]
+            while lines and lines[-1] in running:
+                lines = lines[:-1]
         rows = _table_row_texts(page)
         out.extend(_Line(page["page_number"], line, _squeeze(line) in rows) for line in lines)
     _flag_table_lines(out)
@@ -214,7 +254,7 @@ def _flag_table_lines(lines: list[_Line]) -> None:
     row (a line without 「。」 right above the figures, below a finished sentence) go with it.
     """
     for line in lines:
-        if _is_grid_row(line.text) or _UNIT_CAPTION.match(line.text):
+        if _is_grid_row(line.text) or _UNIT_CAPTION.match(line.text) or _NOTE.match(line.text):
             line.is_table = True
     for i, line in enumerate(lines):
         if not line.is_table or not _is_grid_row(line.text):
@@ -280,15 +320,37 @@ def parse_toc(pages: list[dict]) -> Toc | None:
             parts = pending + [body]
             pending = []
             # lines before the last numbered one are headings the 目次 prints without a page
-            numbered = [k for k, part in enumerate(parts) if _split_item_no(part)[0]]
+            numbered = [k for k, part in enumerate(parts) if _is_numbered(part)]
             if numbered and numbered[-1] > 0:
                 for heading in parts[: numbered[-1]]:
                     category = category_name(heading)
                     categories.append(category)
                 parts = parts[numbered[-1] :]
-            item_no, title = _split_item_no(join_wrapped(parts))
+            item_no, title = _numbered_title(parts)
+            if _squeeze(title) in _NOT_ITEMS:
+                continue
             entries.append(TocEntry(item_no, title, match.group("page"), category))
-    return Toc(entries, categories, last_page)
+    return Toc(*_unnumbered_headings(entries, categories), last_page)
+
+
+def _unnumbered_headings(
+    entries: list[TocEntry], categories: list[str]
+) -> tuple[list[TocEntry], list[str]]:
+    """When most entries are numbered, the few that are not are category headings printed with
+    their page (「安全・安心の確保……1」), not items."""
+    numbered = sum(1 for e in entries if e.item_no)
+    if not entries or numbered == len(entries) or numbered < 2 * (len(entries) - numbered):
+        return entries, categories
+    items: list[TocEntry] = []
+    found = list(categories)
+    category = None
+    for entry in entries:
+        if entry.item_no is None:
+            category = category_name(entry.title)
+            found.append(category)
+            continue
+        items.append(dataclasses.replace(entry, category=category or entry.category))
+    return items, found
 
 
 # -- items -----------------------------------------------------------------------------------------
@@ -343,31 +405,51 @@ def _title_start(
             line.is_table
             or _ends_paragraph(text)
             or _SECTION.match(text)
+            or _OTHER_SECTION.match(text)
             or _TARGETS_START.match(text)
             or _BUREAU_START.match(text)
             or _is_category_line(text, known)
         ):
             break
         candidates.append(i)
-        if _split_item_no(text)[0]:
+        if _is_numbered(text):
             break
         i -= 1
     if not candidates:
         return t
     if toc_titles:
-        for start in candidates:
-            title = _split_item_no(join_wrapped([ln.text for ln in lines[start:t]]))[1]
+        for start in reversed(candidates):  # the longest title the 目次 knows
+            title = _numbered_title([ln.text for ln in lines[start:t]])[1]
             if _squeeze(title) in toc_titles:
                 return start
     return candidates[-1]
 
 
+def _continues_names(previous: str, line: str) -> bool:
+    """Does `line` carry on a name list that has no closing bracket to end it?"""
+    if _ends_paragraph(line) or _SECTION.match(line) or _OTHER_SECTION.match(line):
+        return False
+    if previous.endswith(("・", "、")):
+        return True
+    names = split_names(line)
+    return bool(names) and all(_ORG_SUFFIX.search(name) for name in names)
+
+
 def _block(lines: list[_Line], i: int, first: str, end: int) -> tuple[str, int]:
-    """A bracketed block that may wrap: its text (brackets removed) and the next line index."""
+    """A 提案要求先/都所管局 block that may wrap: its text (brackets removed), next line index.
+
+    「（提案要求先 …）」 ends at its closing bracket; 「【提案要求先】…」 has none, so it goes on
+    while the next line still reads as a list of organisations.
+    """
+    keyed = bool(re.match(rf"^{_OPEN}\s*(?:提案要求先|都所管局|所管局)\s*{_CLOSE}", lines[i].text))
     parts = [first]
-    while not _CLOSING.search(parts[-1]) and i + 1 < end and len(parts) < _MAX_BLOCK_LINES:
+    while i + 1 < end and len(parts) < _MAX_BLOCK_LINES:
+        if not keyed and _CLOSING.search(parts[-1]):
+            break
         nxt = lines[i + 1].text
         if _BUREAU_START.match(nxt) or _SECTION.match(nxt) or _TARGETS_START.match(nxt):
+            break
+        if keyed and not _continues_names(parts[-1], nxt):
             break
         i += 1
         parts.append(nxt)
@@ -388,12 +470,15 @@ def _parse_body(item: RequestItem, lines: list[_Line], t: int, end: int) -> list
         names, i = _block(lines, i, bureau.group("rest"), end)
         item.bureaus.extend(split_names(names))
     section = "summary"
-    buffers: dict[str, list[str]] = {"summary": [], "background": [], "demands": []}
+    buffers: dict[str, list[str]] = {"summary": [], "background": [], "demands": [], "other": []}
     demands: list[list[str]] = []
     for line in lines[i:end]:
         sec = _SECTION.match(line.text)
         if sec:
             section = _SECTION_NAMES[sec.group("name")]
+            continue
+        if _OTHER_SECTION.match(line.text):
+            section = "other"  # 〈参考〉 and the like: item text only
             continue
         if line.is_table:
             continue
@@ -467,7 +552,7 @@ def parse_requests(
         if headings:
             category = category_name(lines[headings[-1]].text)
         gap_from = t + 1
-        title_no, title = _split_item_no(join_wrapped([line.text for line in lines[start:t]]))
+        title_no, title = _numbered_title([line.text for line in lines[start:t]])
         item = RequestItem(item_seq=k + 1, item_no=title_no, category=category, title=title)
         items.append(item)
     if items:
