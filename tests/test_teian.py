@@ -471,3 +471,20 @@ def test_reference_section_and_notes_stay_out_of_demands() -> None:
     assert item.background == "準備が必要である。"
     assert item.demands == ["財政支援を行うこと。", "連携すること。"]
     assert "関連する計画の概要" in item.text and "令和6年度末時点" in item.text
+
+
+@pytest.mark.parametrize(
+    ("numbers", "expected"),
+    [
+        (["①　財政支援を行うこと。", "②　連携すること。"], ["財政支援を行うこと。", "連携すること。"]),
+        (["(1)　次の支援を行うこと。", "①　財政支援", "②　人的支援", "(2)　連携すること。"],
+         ["次の支援を行うこと。①財政支援②人的支援", "連携すること。"]),
+    ],
+    ids=["circled", "circled-under-parenthesized"],
+)
+def test_demand_numbering_kinds(numbers: list[str], expected: list[str]) -> None:
+    lines = _item_lines("１　防災対策の推進", "＜", "＞", ("（", "）"), "　")[:8] + numbers
+    toc = _page(1, ["目次", "１　防災対策の推進・・・・ 1"])
+    [item], warnings = parse_requests([toc, _page(2, lines, "1")], TAXONOMY)
+    assert warnings == []
+    assert [d.replace(" ", "") for d in item.demands] == expected

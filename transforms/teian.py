@@ -44,7 +44,8 @@ _SECTION = re.compile(
 _OTHER_SECTION = re.compile(r"^[<＜〈《【\[〔]\s*\S.{0,14}[>＞〉》】\]〕]$")
 # Notes and sources belong to the item's text, not to its prose fields.
 _NOTE = re.compile(r"^(?:※|\(?注\d*[)):：]|(?:資料|出典)[:：])")
-_DEMAND = re.compile(r"^\((?P<n>[0-9]{1,2})\)\s*(?P<text>.*)$")
+# A numbered demand: 「(1)」 (also ⑴ and （１） after NFKC) or 「①」, which NFKC leaves alone.
+_DEMAND = re.compile(r"^(?:\((?P<n>[0-9]{1,2})\)|(?P<c>[\u2460-\u2473]))\s*(?P<text>.*)$")
 # An item number as printed before a title: 「1」「1-2」「(1)」「1.」, then a space.
 _ITEM_NO = re.compile(r"^(?P<no>[0-9]{1,3}(?:-[0-9]{1,3})?\.?|\([0-9]{1,3}\))(?:\s+|(?<=\))|(?<=\.))(?P<title>\S.*)$")
 _BARE_ITEM_NO = re.compile(r"^(?:[0-9]{1,3}(?:-[0-9]{1,3})?\.?|\([0-9]{1,3}\))$")
@@ -456,6 +457,12 @@ def _block(lines: list[_Line], i: int, first: str, end: int) -> tuple[str, int]:
     return _CLOSING.sub("", "".join(parts)), i + 1
 
 
+def _demand_no(match: re.Match[str]) -> int:
+    if match.group("c"):
+        return ord(match.group("c")) - 0x245F
+    return int(match.group("n"))
+
+
 def _parse_body(item: RequestItem, lines: list[_Line], t: int, end: int) -> list[str]:
     """Fill the fields from the 提案要求先 line `t` to the item's end; problems come back as text."""
     problems: list[str] = []
@@ -472,6 +479,7 @@ def _parse_body(item: RequestItem, lines: list[_Line], t: int, end: int) -> list
     section = "summary"
     buffers: dict[str, list[str]] = {"summary": [], "background": [], "demands": [], "other": []}
     demands: list[list[str]] = []
+    circled = False
     for line in lines[i:end]:
         sec = _SECTION.match(line.text)
         if sec:
@@ -484,7 +492,9 @@ def _parse_body(item: RequestItem, lines: list[_Line], t: int, end: int) -> list
             continue
         if section == "demands":
             demand = _DEMAND.match(line.text)
-            if demand and int(demand.group("n")) == len(demands) + 1:
+            # the first demand fixes the numbering; other kinds (① under (1)) are sub-items
+            if demand and (not demands or bool(demand.group("c")) == circled) and _demand_no(demand) == len(demands) + 1:
+                circled = bool(demand.group("c"))
                 demands.append([demand.group("text")])
             elif demands:
                 demands[-1].append(line.text)
