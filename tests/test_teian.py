@@ -488,3 +488,11 @@ def test_demand_numbering_kinds(numbers: list[str], expected: list[str]) -> None
     [item], warnings = parse_requests([toc, _page(2, lines, "1")], TAXONOMY)
     assert warnings == []
     assert [d.replace(" ", "") for d in item.demands] == expected
+
+
+@pytest.mark.parametrize(
+    "toml", ['[tags]\ncyber = "サイバー"\n', '[tags]\nCyber = ["サイバー"]\n', "tags = 3\n", '[tags]\nx = [1]\n']
+)
+def test_malformed_taxonomy_is_rejected(toml: str) -> None:
+    with pytest.raises(ValueError, match="taxonomy"):
+        parse_taxonomy(toml)
