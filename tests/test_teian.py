@@ -496,3 +496,11 @@ def test_demand_numbering_kinds(numbers: list[str], expected: list[str]) -> None
 def test_malformed_taxonomy_is_rejected(toml: str) -> None:
     with pytest.raises(ValueError, match="taxonomy"):
         parse_taxonomy(toml)
+
+
+def test_category_missing_from_the_body_is_reported() -> None:
+    toc = _page(1, ["目次", "Ⅰ　安全", "１　防災対策の推進・・・・ 1"])
+    body = _page(2, _item_lines("１　防災対策の推進", "＜", "＞", ("（", "）"), "　"), "1")
+    [item], warnings = parse_requests([toc, body], TAXONOMY)
+    assert item.category is None
+    assert any("目次 says 'I 安全'" in w for w in warnings), warnings

@@ -55,7 +55,7 @@ _CATEGORY = re.compile(
     r"|第\s*[0-9一二三四五六七八九十]{1,3}\s*(?:(?:章|部|節|分野)\s*|\s+))"
     r"(?P<name>[^\sA-Za-z0-9].{0,40})$"
 )
-_TOC_HEADING = re.compile(r"^目次$")
+_TOC_HEADING = re.compile(r"^(?:目次|もくじ)$")
 # A 目次 entry line: text, leaders (or at least a space), the printed page number.
 _TOC_ENTRY = re.compile(r"^(?P<body>.*?\S)\s*(?:[・･.…‥\-―─—_]{2,}\s*|\s+)(?P<page>[0-9]{1,4}|[ivxlc]{1,6})$")
 _FOOTER = re.compile(r"^[-‐－―—–ー~〜]?\s*(?:p\.?\s*)?(?P<label>[0-9]{1,4}|[ivxlcdmIVXLCDM]{1,7})\s*[-‐－―—–ー~〜]?(?:\s*/\s*[0-9]{1,4})?$")
@@ -74,6 +74,13 @@ _MAX_WARNINGS = 30
 
 @dataclass
 class RequestItem:
+    """One request item, the row of the `requests` dataset.
+
+    Text fields are normalized page text (so 「１」 reads "1" and 「（１）」 reads "(1)"); prose fields
+    are wrapped lines joined back into paragraphs. Tables, notes (※, 資料:) and 〈参考〉 sections
+    stay in `text` only, so that `summary`, `background` and `demands` read as prose.
+    """
+
     item_seq: int
     item_no: str | None
     category: str | None
@@ -102,6 +109,8 @@ class TocEntry:
 
 @dataclass
 class Toc:
+    """What the 目次 says: the items it lists and the category headings it names."""
+
     entries: list[TocEntry]
     categories: list[str]
     last_page: int  # page_number of the last 目次 page
@@ -582,7 +591,7 @@ def parse_requests(
 
 def cross_check_toc(items: list[RequestItem], toc: Toc | None) -> list[str]:
     """Compare the items found with the 目次: items listed but not found, found but not listed,
-    and for the rest their number and printed page."""
+    and for the rest their number, category and printed page."""
     if toc is None or not toc.entries:
         return ["目次 not found: items could not be cross-checked"] if items else []
     warnings: list[str] = []
@@ -603,6 +612,10 @@ def cross_check_toc(items: list[RequestItem], toc: Toc | None) -> list[str]:
             )
         if (entry.item_no or None) != (found.item_no or None):
             warnings.append(f"item {found.item_seq} {found.title[:30]!r}: numbered {found.item_no} but 目次 says {entry.item_no}")
+        if entry.category and _squeeze(entry.category) != _squeeze(found.category or ""):
+            warnings.append(
+                f"item {found.item_seq} {found.title[:30]!r}: under {found.category!r} but 目次 says {entry.category!r}"
+            )
     for item in unmatched:
         warnings.append(f"item {item.item_seq} {item.title[:40]!r} (p.{item.page_first}) is not in the 目次")
     return warnings
