@@ -409,9 +409,9 @@ def test_key_in_brackets_without_closing_bracket() -> None:
     assert item.summary == "大会を成功させ、国と連携すること。"
 
 
-def test_both_blocks_on_one_line() -> None:
+def test_title_and_blocks_on_one_line() -> None:
     lines = _item_lines("１　防災対策の推進", "＜", "＞", ("（", "）"), "　")
-    lines[1:4] = ["（提案要求先　内閣府・総務省）　（都所管局　総務局・都市整備局）"]
+    lines[0:4] = ["１　防災対策の推進　（提案要求先　内閣府・総務省）　（都所管局　総務局・都市整備局）"]
     toc = _page(1, ["目次", "１　防災対策の推進・・・・ 1"])
     [item], warnings = parse_requests([toc, _page(2, lines, "1")], TAXONOMY)
     assert warnings == []

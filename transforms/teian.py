@@ -27,7 +27,8 @@ _KEY_SEP = r"(?:\s*[)）>＞〉》】\]〕:：]\s*|\s*)"  # 「(提案要求先 
 _TARGETS_START = re.compile(rf"^{_OPEN}\s*提案要求先{_KEY_SEP}(?P<rest>.*)$")
 _BUREAU_START = re.compile(rf"^{_OPEN}\s*(?:都所管局|所管局){_KEY_SEP}(?P<rest>.*)$")
 _CLOSING = re.compile(rf"{_CLOSE}\s*$")
-_BUREAU_INLINE = re.compile(rf"(?<=\S)\s*(?={_OPEN}\s*(?:都所管局|所管局))")
+# A block printed on the line of the title or of the block before it starts a line of its own.
+_INLINE_BLOCK = re.compile(rf"(?<=\S)\s*(?={_OPEN}\s*(?:提案要求先|都所管局|所管局))")
 _SECTION_NAMES = {
     "現状・課題": "background",
     "現状と課題": "background",
@@ -216,13 +217,13 @@ def _running_lines(page_lines: list[list[str]]) -> set[str]:
 
 def _page_lines(pages: list[dict], first_page: int) -> list[_Line]:
     """Content lines of the pages from `first_page` on, footers and running titles dropped,
-    table text flagged. A 都所管局 block printed on the 提案要求先 line becomes a line of its own."""
+    table text flagged, 提案要求先/都所管局 blocks on lines of their own."""
     body = [page for page in pages if page["page_number"] >= first_page]
     per_page: list[list[str]] = []
     for page in body:
         lines: list[str] = []
         for line in (page.get("text") or "").split("\n"):
-            lines.extend(part.strip() for part in _BUREAU_INLINE.split(line.strip()) if part.strip())
+            lines.extend(part.strip() for part in _INLINE_BLOCK.split(line.strip()) if part.strip())
         per_page.append(_strip_footer(lines, page.get("page_label")))
     running = _running_lines(per_page)
     out: list[_Line] = []
