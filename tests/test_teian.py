@@ -28,7 +28,14 @@ from tests.fixtures.teian_doc import (
 from transforms.document import build_records
 from transforms.page import extract_page
 from transforms.tags import load_default_taxonomy, parse_taxonomy, tags_for
-from transforms.teian import RequestItem, join_wrapped, parse_requests, parse_toc, split_names
+from transforms.teian import (
+    RequestItem,
+    category_name,
+    join_wrapped,
+    parse_requests,
+    parse_toc,
+    split_names,
+)
 from transforms.text import normalize_text
 
 SAMPLE_PDF = Path(__file__).resolve().parents[1] / "data" / "samples" / "teian-sample.pdf"
@@ -290,7 +297,7 @@ def test_toc_wrapped_entries_and_categories_with_pages() -> None:
     ])
     parsed = parse_toc([toc])
     assert parsed is not None
-    assert parsed.categories == ["第1章安全・安心"]
+    assert parsed.categories == ["第1章 安全・安心"]
     assert [(e.item_no, e.title, e.page_label) for e in parsed.entries] == [
         ("1", "東京2020大会に向けたサイバーセキュリティ対策の強化", "1"),
         ("2", "防災", "12"),
@@ -367,6 +374,11 @@ def test_split_names_keeps_names_that_contain_a_middle_dot() -> None:
         "オリンピック・パラリンピック準備局", "青少年・治安対策本部", "総務局"
     ]
     assert split_names("内閣官房・スポー ツ庁・国土交通省（観光庁）") == ["内閣官房", "スポーツ庁", "国土交通省（観光庁）"]
+
+
+@pytest.mark.parametrize("heading", ["第１章　安全・安心", "第 1 章 安 全 ・ 安 心", "第1章安全・安心"])
+def test_category_name_ignores_spacing(heading: str) -> None:
+    assert category_name(_nz(heading)) == "第1章 安全・安心"
 
 
 def test_join_wrapped_joins_japanese_without_spaces() -> None:

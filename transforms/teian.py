@@ -377,17 +377,16 @@ def _is_category_line(text: str, known: tuple[str, ...] | list[str]) -> bool:
 
 
 def category_name(text: str) -> str:
-    """A category heading as one string whatever its letter-spacing: 「第 1 安全」 → 「第1 安全」.
+    """A category heading as one string whatever its spacing: 「第 1 章安 全」 → 「第1章 安全」.
 
-    Normalization closes the spaces between kana and kanji but not those around a numeral, so the
-    number part is closed up here and one space is kept before the name if the heading had one.
+    The same heading is printed letter-spaced in the body and plain in the 目次, and normalization
+    closes spaces between kana and kanji but not around a numeral; so the number is closed up and
+    exactly one space separates it from the name.
     """
     match = _CATEGORY.match(text)
     if not match:
         return _squeeze(text)
-    prefix = text[: match.start("name")]
-    sep = " " if prefix != prefix.rstrip() else ""
-    return _squeeze(prefix) + sep + _squeeze(match.group("name"))
+    return _squeeze(text[: match.start("name")]) + " " + _squeeze(match.group("name"))
 
 
 def _ends_paragraph(text: str) -> bool:
