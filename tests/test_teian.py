@@ -313,6 +313,13 @@ def test_missing_parts_and_missing_toc_are_reported() -> None:
     assert any("目次 not found" in w for w in warnings)
 
 
+def test_a_document_without_items_is_reported() -> None:
+    items, warnings = parse_requests([_page(1, ["予算書", "歳入 1,000 2,000"], "1")], TAXONOMY)
+    assert items == []
+    assert warnings == ["no request items found: no 提案要求先 block in the text"]
+    assert parse_requests([], TAXONOMY) == ([], [])
+
+
 def test_toc_without_items_is_reported() -> None:
     items, warnings = parse_requests([_page(1, ["目次", "１　防災・・・・ 3"]), _page(2, ["本文"])], TAXONOMY)
     assert items == []

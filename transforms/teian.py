@@ -584,6 +584,8 @@ def parse_requests(
         item.text = "\n".join(line.text for line in lines[start:end])
         item.tags = tags_for(" ".join([item.title, item.summary, item.background, *item.demands]), taxonomy)
     warnings = problems + cross_check_toc(items, toc)
+    if not items and any((p.get("text") or "").strip() for p in pages):
+        warnings.insert(0, "no request items found: no 提案要求先 block in the text")
     if len(warnings) > _MAX_WARNINGS:
         warnings = warnings[:_MAX_WARNINGS] + [f"… and {len(warnings) - _MAX_WARNINGS} more warnings"]
     return items, warnings
