@@ -113,6 +113,18 @@ def test_field_matches_ground_truth(parsed: Parsed, name: str) -> None:
     assert got == want
 
 
+def test_tables_carried_by_the_pages_change_nothing(parsed: Parsed) -> None:
+    with_tables = [{**page, "tables": ex["tables"]} for page, ex in zip(parsed.pages, parsed.extracted, strict=True)]
+    assert parse_requests(with_tables, TAXONOMY) == (parsed.items, parsed.warnings)
+
+
+def test_without_printed_page_numbers_one_warning_says_so(parsed: Parsed) -> None:
+    unlabeled = [{**page, "page_label": None} for page in parsed.pages]
+    items, warnings = parse_requests(unlabeled, TAXONOMY)
+    assert warnings == ["no printed page numbers on the item pages: 目次 pages not compared"]
+    assert [i.title for i in items] == [i.title for i in parsed.items]
+
+
 def test_text_is_the_whole_item_and_nothing_else(parsed: Parsed) -> None:
     for k, (got, item) in enumerate(zip(parsed.items, parsed.doc.items, strict=True)):
         flat = got.text.replace("\n", "").replace(" ", "")
