@@ -164,6 +164,11 @@ def test_variant_exercises_what_it_claims(parsed: Parsed) -> None:
     else:
         after_marker = r"\s" if style.marker_space else r"[^\s]"
         assert re.search(re.escape(f"{style.paren_open}提案要求先") + after_marker, raws)
+    if len(parsed.doc.items) > 20:
+        toc = parse_toc(parsed.pages)
+        assert toc is not None and toc.last_page == 3, "the 目次 runs over two pages"
+        assert "(都所管局政策企画局・" in texts.replace(" ", "")
+        assert "(都所管局政策企画局・総務局・財務局・主税局・生活文化スポーツ局・都市整備局・環境局・福祉局・保健医療局・産業労働局・建設局・港湾局・デジタルサービス局)" not in texts.replace(" ", ""), "the bureau list wraps"
     if style.running_title:
         assert raws.count(style.running_title) >= 3
         assert all(style.running_title not in item.text for item in parsed.items)
