@@ -399,6 +399,9 @@ def test_split_names_keeps_names_that_contain_a_middle_dot() -> None:
         "オリンピック・パラリンピック準備局", "青少年・治安対策本部", "総務局"
     ]
     assert split_names("内閣官房・スポー ツ庁・国土交通省（観光庁）") == ["内閣官房", "スポーツ庁", "国土交通省（観光庁）"]
+    assert split_names("国立国会図書館・内閣府（防災・原子力）・総務省等・スタートアップ・国際金融都市戦略室") == [
+        "国立国会図書館", "内閣府（防災・原子力）", "総務省等", "スタートアップ・国際金融都市戦略室"
+    ]
 
 
 @pytest.mark.parametrize("heading", ["第１章　安全・安心", "第 1 章 安 全 ・ 安 心", "第1章安全・安心"])
@@ -541,3 +544,16 @@ def test_category_missing_from_the_body_is_reported() -> None:
     [item], warnings = parse_requests([toc, body], TAXONOMY)
     assert item.category is None
     assert any("目次 says 'I 安全'" in w for w in warnings), warnings
+
+
+@pytest.mark.parametrize(
+    ("targets_line", "bureaus_line"),
+    [("（提案要求先省庁　内閣府・総務省）", "（都所管局　総務局）"), ("（提案要求先：内閣府・総務省）", "（都担当局：総務局）")],
+)
+def test_key_spellings(targets_line: str, bureaus_line: str) -> None:
+    lines = _item_lines("１　防災対策の推進", "＜", "＞", ("（", "）"), "　")
+    lines[1:4] = [targets_line, bureaus_line]
+    toc = _page(1, ["目次", "１　防災対策の推進・・・・ 1"])
+    [item], warnings = parse_requests([toc, _page(2, lines, "1")], TAXONOMY)
+    assert warnings == []
+    assert (item.targets, item.bureaus) == (["内閣府", "総務省"], ["総務局"])

@@ -29,11 +29,11 @@ from transforms.text import normalize_text
 _OPEN = r"[(（<＜〈《【\[〔]"
 _CLOSE = r"[)）>＞〉》】\]〕]"
 _KEY_SEP = r"(?:\s*[)）>＞〉》】\]〕:：]\s*|\s*)"  # 「(提案要求先 」「【提案要求先】」「提案要求先：」
-_TARGETS_START = re.compile(rf"^{_OPEN}\s*提案要求先{_KEY_SEP}(?P<rest>.*)$")
-_BUREAU_START = re.compile(rf"^{_OPEN}\s*(?:都所管局|所管局){_KEY_SEP}(?P<rest>.*)$")
+_TARGETS_START = re.compile(rf"^{_OPEN}\s*提案要求先(?:省庁)?{_KEY_SEP}(?P<rest>.*)$")
+_BUREAU_START = re.compile(rf"^{_OPEN}\s*(?:都所管局|所管局|都担当局|担当局){_KEY_SEP}(?P<rest>.*)$")
 _CLOSING = re.compile(rf"{_CLOSE}\s*$")
 # A block printed on the line of the title or of the block before it starts a line of its own.
-_INLINE_BLOCK = re.compile(rf"(?<=\S)\s*(?={_OPEN}\s*(?:提案要求先|都所管局|所管局))")
+_INLINE_BLOCK = re.compile(rf"(?<=\S)\s*(?={_OPEN}\s*(?:提案要求先|都所管局|所管局|都担当局|担当局))")
 _SECTION_NAMES = {
     "現状・課題": "background",
     "現状と課題": "background",
@@ -70,7 +70,10 @@ _FIGURE = re.compile(r"^[△▲▼\-+±]?[0-9][0-9,.]*[%%倍人件円千万億�
 _UNIT_CAPTION = re.compile(r"^\(?\s*単位[:：\s].*$")
 # Names in 提案要求先/都所管局 end with one of these; a piece that does not was split at a 「・」
 # that belongs to the name (オリンピック・パラリンピック準備局, 青少年・治安対策本部).
-_ORG_SUFFIX = re.compile(r"(?:省|庁|府|房|院|局|会|部|室|所|課|団|署|本部|機構|センター|市場|[)）])$")
+_ORG_SUFFIX = re.compile(r"(?:省|庁|府|房|院|局|会|部|室|所|課|団|署|館|都|等|本部|機構|法人|センター|市場|[)）])$")
+# A piece that is only the first half of such a name: katakana (オリンピック), a short word
+# (青少年), or an unclosed bracket (内閣府(防災).
+_NAME_HEAD = re.compile(r"^(?:[ァ-ヺー]+|.{1,3})$|[(（][^)）]*$")
 # 目次 entries that are front or back matter, not items.
 _NOT_ITEMS = {"はじめに", "まえがき", "序文", "凡例", "おわりに", "あとがき", "索引", "参考資料", "資料編", "付録"}
 _MAX_TITLE_LINES = 4
@@ -156,15 +159,16 @@ def split_names(text: str) -> list[str]:
     """Names in a 提案要求先/都所管局 block, split on 「・」 or 「、」.
 
     Line wraps inside a name (「スポー」「ツ庁」) are already gone because the block's lines are
-    joined before splitting. A piece that does not end like an organisation is glued to the next
-    one with the 「・」 it was split at, so 「オリンピック・パラリンピック準備局」 stays whole.
+    joined before splitting. A piece that does not end like an organisation and reads as the head
+    of one is glued to the next with the 「・」 it was split at, so
+    「オリンピック・パラリンピック準備局」 stays whole while 「国立国会図書館」 stands alone.
     """
     text = _squeeze(text)
     names: list[str] = []
     pending = ""
     for piece in re.split(r"([・、,，])", text):
         if piece in ("・", "、", ",", "，"):
-            if pending and piece == "・" and not _ORG_SUFFIX.search(pending):
+            if pending and piece == "・" and not _ORG_SUFFIX.search(pending) and _NAME_HEAD.search(pending):
                 pending += piece
             elif pending:
                 names.append(pending)
@@ -456,7 +460,7 @@ def _block(lines: list[_Line], i: int, first: str, end: int) -> tuple[str, int]:
     「（提案要求先 …）」 ends at its closing bracket; 「【提案要求先】…」 has none, so it goes on
     while the next line still reads as a list of organisations.
     """
-    keyed = bool(re.match(rf"^{_OPEN}\s*(?:提案要求先|都所管局|所管局)\s*{_CLOSE}", lines[i].text))
+    keyed = bool(re.match(rf"^{_OPEN}\s*(?:提案要求先(?:省庁)?|都所管局|所管局|都担当局|担当局)\s*{_CLOSE}", lines[i].text))
     parts = [first]
     while i + 1 < end and len(parts) < _MAX_BLOCK_LINES:
         if not keyed and _CLOSING.search(parts[-1]):
