@@ -557,3 +557,20 @@ def test_key_spellings(targets_line: str, bureaus_line: str) -> None:
     [item], warnings = parse_requests([toc, _page(2, lines, "1")], TAXONOMY)
     assert warnings == []
     assert (item.targets, item.bureaus) == (["内閣府", "総務省"], ["総務局"])
+
+
+def test_title_at_the_foot_of_a_page_and_its_blocks_on_the_next() -> None:
+    first = _item_lines("１　防災対策の推進", "＜", "＞", ("（", "）"), "　")
+    second = _item_lines("２　観光の振興", "＜", "＞", ("（", "）"), "　")
+    pages = [
+        _page(1, ["目次", "Ⅰ　安全", "１　防災対策の推進・・・・ 1", "Ⅱ　観光", "２　観光の振興・・・・ 1"]),
+        _page(2, ["Ⅰ　安全", *first, "Ⅱ　観光", second[0]], "1"),
+        _page(3, second[1:], "2"),
+    ]
+    items, warnings = parse_requests(pages, TAXONOMY)
+    assert warnings == []
+    assert [(i.title, i.category, i.page_first, i.page_last) for i in items] == [
+        ("防災対策の推進", "I 安全", 2, 2),
+        ("観光の振興", "II 観光", 2, 3),
+    ]
+    assert "観光" not in items[0].text
