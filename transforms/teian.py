@@ -2,30 +2,94 @@
 
 An item is its title (possibly wrapped, possibly numbered), then （提案要求先 …）, （都所管局 …）, a
 summary paragraph, ＜現状・課題＞ and ＜具体的要求内容＞ with numbered demands. Markers vary by
-year (＜＞ 〈〉 <> 【】, full- or half-width parentheses), so every pattern below accepts them all.
+year (＜＞ 〈〉 <> 【】, full- or half-width parentheses, a space or none after the marker), so every
+pattern below accepts them all. The page text arrives normalized (NFKC: （）→() and ＜＞→<>, Ⅰ→I,
+spaces between CJK characters closed up), which is why the patterns are written for that form.
+
+The 目次 is parsed as well, for two reasons: it names the categories (分野), which is the only way
+to recognise an unnumbered, letter-spaced heading once its spaces are gone, and it lists every item
+with its printed page, so a document whose layout fooled the parser is reported (warnings), never
+published as if it were complete.
+
+Limits, each reported rather than hidden where it can be: only text is read (no font sizes or
+positions), so a table whose rows carry no figures stays in `background` unless the pages carry
+their "tables"; an unnumbered category heading not listed in the 目次 is read as part of the next
+title; an unnumbered title directly below a line without 「。」 is told apart only by the 目次.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
 from transforms.tags import tags_for
 from transforms.text import normalize_text
 
-_OPEN = r"[\(（]"
-_CLOSE = r"[\)）]"
-_TARGETS_START = re.compile(rf"^{_OPEN}\s*提案要求先\s*(?P<rest>.*)$")
-_BUREAU = re.compile(rf"^{_OPEN}\s*都所管局\s*(?P<rest>.*?)\s*{_CLOSE}?\s*$")
-_SECTION = re.compile(r"^[<＜〈【\[]\s*(?P<name>現状・課題|現状と課題|具体的要求内容|具体的な要求内容)\s*[>＞〉】\]]\s*$")
-_DEMAND = re.compile(r"^[\(（](?P<n>[0-9０-９]{1,2})[\)）]\s*(?P<text>.*)$")
-_CATEGORY = re.compile(r"^(?:[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]+|第[0-9０-９一二三四五六七八九十]+|[IVX]+\.?)\s*(?P<name>\S.*)$")
-_ITEM_NO = re.compile(r"^(?P<no>[0-9０-９]{1,3}(?:[-－][0-9０-９]{1,3})?|[\(（][0-9０-９]{1,3}[\)）])\s+(?P<title>.+)$")
-_TOC_LINE = re.compile(r"^(?P<title>.+?)[・.…‥\s]{3,}(?P<page>[0-9]{1,4})$")
+_OPEN = r"[(（<＜〈《【\[〔]"
+_CLOSE = r"[)）>＞〉》】\]〕]"
+_KEY_SEP = r"(?:\s*[)）>＞〉》】\]〕:：]\s*|\s*)"  # 「(提案要求先 」「【提案要求先】」「提案要求先：」
+_TARGETS_START = re.compile(rf"^{_OPEN}\s*提案要求先(?:省庁)?{_KEY_SEP}(?P<rest>.*)$")
+_BUREAU_START = re.compile(rf"^{_OPEN}\s*(?:都所管局|所管局|都担当局|担当局){_KEY_SEP}(?P<rest>.*)$")
+_CLOSING = re.compile(rf"{_CLOSE}\s*$")
+# A block printed on the line of the title or of the block before it starts a line of its own.
+_INLINE_BLOCK = re.compile(rf"(?<=\S)\s*(?={_OPEN}\s*(?:提案要求先|都所管局|所管局|都担当局|担当局))")
+_SECTION_NAMES = {
+    "現状・課題": "background",
+    "現状と課題": "background",
+    "現状及び課題": "background",
+    "現状": "background",
+    "具体的要求内容": "demands",
+    "具体的な要求内容": "demands",
+    "要求内容": "demands",
+}
+_SECTION = re.compile(
+    rf"^{_OPEN}?\s*(?P<name>{'|'.join(sorted(_SECTION_NAMES, key=len, reverse=True))})\s*{_CLOSE}?$"
+)
+# Any other short bracketed heading (＜参考＞, 【参考資料】) ends the section before it.
+_OTHER_SECTION = re.compile(r"^[<＜〈《【\[〔]\s*\S.{0,14}[>＞〉》】\]〕]$")
+# Notes and sources belong to the item's text, not to its prose fields.
+_NOTE = re.compile(r"^(?:※|\(?注\d*[)):：]|(?:資料|出典)[:：])")
+# A numbered demand: 「(1)」 (also ⑴ and （１） after NFKC) or 「①」, which NFKC leaves alone.
+_DEMAND = re.compile(r"^(?:\((?P<n>[0-9]{1,2})\)|(?P<c>[\u2460-\u2473]))\s*(?P<text>.*)$")
+# An item number as printed before a title: 「1」「1-2」「(1)」「1.」, then a space.
+_ITEM_NO = re.compile(r"^(?P<no>[0-9]{1,3}(?:-[0-9]{1,3})?\.?|\([0-9]{1,3}\))(?:\s+|(?<=\))|(?<=\.))(?P<title>\S.*)$")
+_BARE_ITEM_NO = re.compile(r"^(?:[0-9]{1,3}(?:-[0-9]{1,3})?\.?|\([0-9]{1,3}\))$")
+# A numbered category heading: 「I 安全・安心」(Ⅰ after NFKC), 「第1 …」「第2章 …」.
+_CATEGORY = re.compile(
+    r"^(?:(?:[IVX]{1,5}|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ]+)(?:[.．]\s*|\s+|(?=[^\x00-\x7f]))"
+    r"|第\s*[0-9一二三四五六七八九十]{1,3}\s*(?:(?:章|部|節|分野)\s*|\s+))"
+    r"(?P<name>[^\sA-Za-z0-9].{0,40})$"
+)
+_TOC_HEADING = re.compile(r"^(?:目次|もくじ)$")
+# A 目次 entry line: text, leaders (or at least a space), the printed page number.
+_TOC_ENTRY = re.compile(r"^(?P<body>.*?\S)\s*(?:[・･.…‥\-―─—_]{2,}\s*|\s+)(?P<page>[0-9]{1,4}|[ivxlc]{1,6})$")
+_FOOTER = re.compile(r"^[-‐－―—–ー~〜]?\s*(?:p\.?\s*)?(?P<label>[0-9]{1,4}|[ivxlcdmIVXLCDM]{1,7})\s*[-‐－―—–ー~〜]?(?:\s*/\s*[0-9]{1,4})?$")
+# Grid rows of a data table, as page text: several fields, mostly figures.
+_FIGURE = re.compile(r"^[△▲▼\-+±]?[0-9][0-9,.]*[%%倍人件円千万億兆]*$|^[-－―‐ー]$")
+_UNIT_CAPTION = re.compile(r"^\(?\s*単位[:：\s].*$")
+# Names in 提案要求先/都所管局 end with one of these; a piece that does not was split at a 「・」
+# that belongs to the name (オリンピック・パラリンピック準備局, 青少年・治安対策本部).
+_ORG_SUFFIX = re.compile(r"(?:省|庁|府|房|院|局|会|部|室|所|課|団|署|館|都|等|本部|機構|法人|センター|市場|[)）])$")
+# A piece that is only the first half of such a name: katakana (オリンピック), a short word
+# (青少年), or an unclosed bracket (内閣府(防災).
+_NAME_HEAD = re.compile(r"^(?:[ァ-ヺー]+|.{1,3})$|[(（][^)）]*$")
+# 目次 entries that are front or back matter, not items.
+_NOT_ITEMS = {"はじめに", "まえがき", "序文", "凡例", "おわりに", "あとがき", "索引", "参考資料", "資料編", "付録"}
+_MAX_TITLE_LINES = 4
+_MAX_BLOCK_LINES = 8
+_MAX_WARNINGS = 30
 
 
 @dataclass
 class RequestItem:
+    """One request item, the row of the `requests` dataset.
+
+    Text fields are normalized page text (so 「１」 reads "1" and 「（１）」 reads "(1)"); prose fields
+    are wrapped lines joined back into paragraphs. Tables, notes (※, 資料:) and 〈参考〉 sections
+    stay in `text` only, so that `summary`, `background` and `demands` read as prose.
+    """
+
     item_seq: int
     item_no: str | None
     category: str | None
@@ -42,138 +106,530 @@ class RequestItem:
     text: str = ""
 
 
+@dataclass
+class TocEntry:
+    """One item as the 目次 lists it."""
+
+    item_no: str | None
+    title: str
+    page_label: str
+    category: str | None = None
+
+
+@dataclass
+class Toc:
+    """What the 目次 says: the items it lists and the category headings it names."""
+
+    entries: list[TocEntry]
+    categories: list[str]
+    last_page: int  # page_number of the last 目次 page
+
+
+@dataclass
+class _Line:
+    page: int
+    text: str
+    is_table: bool = False
+
+
+def _squeeze(text: str) -> str:
+    """Compare text the way a reader would: letter-spacing and line breaks do not count."""
+    return re.sub(r"\s+", "", text)
+
+
 def join_wrapped(lines: list[str]) -> str:
-    """Join lines that wrap one paragraph: Japanese lines join without a space."""
+    """Join the lines of one wrapped paragraph.
+
+    Japanese is wrapped at a fixed width, anywhere, even inside a number, so lines join without
+    a space; only a break between two Latin letters stands for a space (word processors wrap
+    Latin text at spaces).
+    """
     out = ""
     for line in lines:
         line = line.strip()
         if not line:
             continue
-        if out and re.match(r"[A-Za-z0-9]", out[-1]) and re.match(r"[A-Za-z0-9]", line[0]):
+        if out and re.match(r"[A-Za-z]", out[-1]) and re.match(r"[A-Za-z]", line[0]):
             out += " "
         out += line
     return out
 
 
 def split_names(text: str) -> list[str]:
-    """提案要求先/都所管局 lists: names separated by 「・」 or 「、」."""
-    text = re.sub(r"\s+", "", text)
-    return [name for name in re.split(r"[・、,，]", text) if name]
+    """Names in a 提案要求先/都所管局 block, split on 「・」 or 「、」.
+
+    Line wraps inside a name (「スポー」「ツ庁」) are already gone because the block's lines are
+    joined before splitting. A piece that does not end like an organisation and reads as the head
+    of one is glued to the next with the 「・」 it was split at, so
+    「オリンピック・パラリンピック準備局」 stays whole while 「国立国会図書館」 stands alone.
+    """
+    text = _squeeze(text)
+    names: list[str] = []
+    pending = ""
+    for piece in re.split(r"([・、,，])", text):
+        if piece in ("・", "、", ",", "，"):
+            if pending and piece == "・" and not _ORG_SUFFIX.search(pending) and _NAME_HEAD.search(pending):
+                pending += piece
+            elif pending:
+                names.append(pending)
+                pending = ""
+            continue
+        pending += piece
+    if pending:
+        names.append(pending.rstrip("・"))
+    return [name for name in names if name]
 
 
-def _page_lines(pages: list[dict]) -> list[tuple[int, str]]:
-    """(page_number, line) for every content line, page footers dropped."""
-    out: list[tuple[int, str]] = []
-    for page in pages:
-        lines = (page.get("text") or "").split("\n")
-        label = page.get("page_label")
-        if lines and label and lines[-1].strip().strip("-－ ") == label:
-            lines = lines[:-1]
-        out.extend((page["page_number"], line) for line in lines if line.strip())
+def _split_item_no(title: str) -> tuple[str | None, str]:
+    match = _ITEM_NO.match(title)
+    if match:
+        return match.group("no").rstrip("."), match.group("title").strip()
+    return None, title
+
+
+def _is_numbered(line: str) -> bool:
+    return bool(_split_item_no(line)[0] or _BARE_ITEM_NO.match(line))
+
+
+def _numbered_title(lines: list[str]) -> tuple[str | None, str]:
+    """(item number, title) from a title's lines; the number may sit alone on the first line."""
+    if len(lines) > 1 and _BARE_ITEM_NO.match(lines[0]):
+        return lines[0].rstrip("."), join_wrapped(lines[1:])
+    return _split_item_no(join_wrapped(lines))
+
+
+def _strip_footer(lines: list[str], label: str | None) -> list[str]:
+    """Drop a printed page number at the foot (or head) of the page."""
+
+    def is_number(line: str) -> bool:
+        match = _FOOTER.match(line.strip())
+        if not match:
+            return False
+        return match.group("label") == label or line.strip()[0] in "-‐－―—–ー~〜p"
+
+    if lines and is_number(lines[-1]):
+        lines = lines[:-1]
+    if lines and is_number(lines[0]):
+        lines = lines[1:]
+    return lines
+
+
+def _running_lines(page_lines: list[list[str]]) -> set[str]:
+    """Lines printed at the head or foot of most pages (a running title): not item text."""
+    counts: dict[str, int] = {}
+    for lines in page_lines:
+        for line in {*lines[:1], *lines[-1:]}:
+            counts[line] = counts.get(line, 0) + 1
+    need = max(3, (len(page_lines) + 1) // 2)
+    return {line for line, n in counts.items() if n >= need and not _TARGETS_START.match(line)}
+
+
+def _page_lines(pages: list[dict], first_page: int) -> list[_Line]:
+    """Content lines of the pages from `first_page` on, footers and running titles dropped,
+    table text flagged, 提案要求先/都所管局 blocks on lines of their own."""
+    body = [page for page in pages if page["page_number"] >= first_page]
+    per_page: list[list[str]] = []
+    for page in body:
+        lines: list[str] = []
+        for line in (page.get("text") or "").split("\n"):
+            lines.extend(part.strip() for part in _INLINE_BLOCK.split(line.strip()) if part.strip())
+        per_page.append(_strip_footer(lines, page.get("page_label")))
+    running = _running_lines(per_page)
+    out: list[_Line] = []
+    for page, lines in zip(body, per_page, strict=True):
+        if running:
+            while lines and lines[0] in running:
+                lines = lines[1:]
+            while lines and lines[-1] in running:
+                lines = lines[:-1]
+        rows = _table_row_texts(page)
+        out.extend(_Line(page["page_number"], line, _squeeze(line) in rows) for line in lines)
+    _flag_table_lines(out)
     return out
 
 
-def parse_toc(pages: list[dict]) -> list[tuple[str, str]]:
-    """(title, printed page) pairs from the 目次 page(s)."""
-    entries: list[tuple[str, str]] = []
-    for page in pages[:6]:
-        text = page.get("text") or ""
-        if "目次" not in text.replace(" ", ""):
+def _table_row_texts(page: dict) -> set[str]:
+    """Rows of the tables found on the page (when the page carries them), spaces removed."""
+    rows: set[str] = set()
+    for table in page.get("tables") or []:
+        for row in table.get("rows") or []:
+            text = _squeeze(normalize_text("".join(cell or "" for cell in row)) or "")
+            if len(text) >= 2:
+                rows.add(text)
+    return rows
+
+
+def _is_grid_row(text: str) -> bool:
+    fields = text.split()
+    if len(fields) < 2:
+        return False
+    figures = sum(1 for f in fields if _FIGURE.match(f))
+    return figures >= 2 and figures * 2 >= len(fields)
+
+
+def _flag_table_lines(lines: list[_Line]) -> None:
+    """Mark the lines that are a data table's text rather than prose.
+
+    Without the page geometry, a table shows as rows of figures; its unit caption and its header
+    row (a line without 「。」 right above the figures, below a finished sentence) go with it.
+    """
+    for line in lines:
+        if _is_grid_row(line.text) or _UNIT_CAPTION.match(line.text) or _NOTE.match(line.text):
+            line.is_table = True
+    for i, line in enumerate(lines):
+        if not line.is_table or not _is_grid_row(line.text):
             continue
-        for line in text.split("\n"):
-            match = _TOC_LINE.match(line.strip())
-            if match:
-                title = match.group("title").strip()
-                no = _ITEM_NO.match(title)
-                entries.append(((no.group("title") if no else title).strip(), match.group("page")))
-    return entries
-
-
-def parse_requests(pages: list[dict], taxonomy: dict[str, list[str]]) -> tuple[list[RequestItem], list[str]]:
-    """Request items of a 提案要求 document and warnings (目次 cross-check disagreements)."""
-    lines = _page_lines(pages)
-    labels = {p["page_number"]: p.get("page_label") for p in pages}
-    starts = [i for i, (_, line) in enumerate(lines) if _TARGETS_START.match(line)]
-    items: list[RequestItem] = []
-    category: str | None = None
-    cursor = 0
-    bounds: list[tuple[int, int, int]] = []  # (title_start, targets_line, end)
-    for t in starts:
-        # the title is the run of lines before the targets line, back to the previous item's end
-        title_start = t
-        while title_start - 1 >= cursor and title_start > 0:
-            line = lines[title_start - 1][1]
-            if _SECTION.match(line) or _DEMAND.match(line) or line.endswith("。") or _BUREAU.match(line):
+        j = i - 1
+        added = 0
+        while j >= 0 and added < 2 and not lines[j].is_table:
+            candidate = lines[j].text
+            if candidate.endswith("。") or _SECTION.match(candidate) or _DEMAND.match(candidate):
                 break
-            title_start -= 1
-        bounds.append((title_start, t, 0))
-        cursor = t + 1
-    for k, (title_start, t, _) in enumerate(bounds):
-        end = bounds[k + 1][0] if k + 1 < len(bounds) else len(lines)
-        title_lines = [line for _, line in lines[title_start:t]]
-        # a category heading may sit on top of the title
-        while title_lines and _CATEGORY.match(title_lines[0]):
-            category = normalize_text(title_lines[0])
-            title_lines = title_lines[1:]
-            title_start += 1
-        title = join_wrapped(title_lines)
-        item_no = None
-        match = _ITEM_NO.match(title)
-        if match:
-            item_no, title = match.group("no"), match.group("title")
-        item = RequestItem(item_seq=k + 1, item_no=item_no, category=category, title=title)
-        body = lines[t:end]
-        item.page_first = lines[title_start][0] if title_start < len(lines) else lines[t][0]
-        item.page_last = body[-1][0]
-        item.page_label_first = labels.get(item.page_first)
-        # targets: from the targets line until the closing parenthesis
-        i = 0
-        target_text = _TARGETS_START.match(body[0][1]).group("rest")
-        while not re.search(rf"{_CLOSE}\s*$", target_text) and i + 1 < len(body):
-            i += 1
-            target_text += body[i][1]
-        item.targets = split_names(re.sub(rf"{_CLOSE}\s*$", "", target_text))
+            if _TARGETS_START.match(candidate) or _BUREAU_START.match(candidate):
+                break
+            above = lines[j - 1] if j > 0 else None
+            if above is None or above.is_table or above.text.endswith("。") or _SECTION.match(above.text):
+                lines[j].is_table = True
+                added += 1
+                j -= 1
+                continue
+            break
+
+
+# -- 目次 ------------------------------------------------------------------------------------------
+
+
+def parse_toc(pages: list[dict]) -> Toc | None:
+    """The 目次: its item entries, the categories it names, and where it ends."""
+    start = None
+    for index, page in enumerate(pages[:10]):
+        lines = [_squeeze(line) for line in (page.get("text") or "").split("\n")]
+        if any(_TOC_HEADING.match(line) for line in lines[:5]):
+            start = index
+            break
+    if start is None:
+        return None
+    entries: list[TocEntry] = []
+    categories: list[str] = []
+    last_page = pages[start]["page_number"]
+    pending: list[str] = []
+    category: str | None = None
+    for index in range(start, len(pages)):
+        page = pages[index]
+        text = page.get("text") or ""
+        if index > start and (
+            any(_TARGETS_START.match(line.strip()) for line in text.split("\n"))
+            or not any(_TOC_ENTRY.match(line.strip()) for line in text.split("\n"))
+        ):
+            break
+        last_page = page["page_number"]
+        lines = _strip_footer([line.strip() for line in text.split("\n") if line.strip()], page.get("page_label"))
+        for line in lines:
+            if _TOC_HEADING.match(_squeeze(line)) or _squeeze(line) in ("ページ", "頁"):
+                continue
+            match = _TOC_ENTRY.match(line)
+            body = match.group("body") if match else line
+            if _is_category_line(body, ()):
+                category = category_name(body)
+                categories.append(category)
+                pending = []
+                continue
+            if not match:
+                pending.append(line)
+                continue
+            parts = pending + [body]
+            pending = []
+            # lines before the last numbered one are headings the 目次 prints without a page
+            numbered = [k for k, part in enumerate(parts) if _is_numbered(part)]
+            if numbered and numbered[-1] > 0:
+                for heading in parts[: numbered[-1]]:
+                    category = category_name(heading)
+                    categories.append(category)
+                parts = parts[numbered[-1] :]
+            item_no, title = _numbered_title(parts)
+            if _squeeze(title) in _NOT_ITEMS:
+                continue
+            entries.append(TocEntry(item_no, title, match.group("page"), category))
+    return Toc(*_unnumbered_headings(entries, categories), last_page)
+
+
+def _unnumbered_headings(
+    entries: list[TocEntry], categories: list[str]
+) -> tuple[list[TocEntry], list[str]]:
+    """When most entries are numbered, the few that are not are category headings printed with
+    their page (「安全・安心の確保……1」), not items."""
+    numbered = sum(1 for e in entries if e.item_no)
+    if not entries or numbered == len(entries) or numbered < 2 * (len(entries) - numbered):
+        return entries, categories
+    items: list[TocEntry] = []
+    found = list(categories)
+    category = None
+    for entry in entries:
+        if entry.item_no is None:
+            category = category_name(entry.title)
+            found.append(category)
+            continue
+        items.append(dataclasses.replace(entry, category=category or entry.category))
+    return items, found
+
+
+# -- items -----------------------------------------------------------------------------------------
+
+
+def _is_category_line(text: str, known: tuple[str, ...] | list[str]) -> bool:
+    if text.endswith("。") or len(text) > 40:
+        return False
+    if _squeeze(text) in known:
+        return True
+    match = _CATEGORY.match(text)
+    return bool(match) and not _SECTION.match(text)
+
+
+def category_name(text: str) -> str:
+    """A category heading as one string whatever its spacing: 「第 1 章安 全」 → 「第1章 安全」.
+
+    The same heading is printed letter-spaced in the body and plain in the 目次, and normalization
+    closes spaces between kana and kanji but not around a numeral; so the number is closed up and
+    exactly one space separates it from the name.
+    """
+    match = _CATEGORY.match(text)
+    if not match:
+        return _squeeze(text)
+    return _squeeze(text[: match.start("name")]) + " " + _squeeze(match.group("name"))
+
+
+def _ends_paragraph(text: str) -> bool:
+    return bool(re.search(r"。[)）」』]?$", text))
+
+
+def _title_start(
+    lines: list[_Line], t: int, lower: int, toc_titles: set[str], known: tuple[str, ...]
+) -> int:
+    """Index of the first title line of the item whose 提案要求先 block starts at `t`.
+
+    Walk back from the block over lines that can be a title: not a finished sentence, not a
+    marker, not table text, not a category heading, at most a few lines, on one page. A numbered
+    line is where a numbered title starts. When the 目次 lists one of the candidate titles, it
+    settles the ambiguous case of an unnumbered title below text without a full stop.
+    """
+    page = lines[t].page
+    if t - 1 >= lower and lines[t - 1].page != page:
+        page = lines[t - 1].page  # the block opens a page: its title ends the previous one
+    candidates: list[int] = []
+    i = t - 1
+    while i >= lower and len(candidates) < _MAX_TITLE_LINES and lines[i].page == page:
+        line = lines[i]
+        text = line.text
+        if (
+            line.is_table
+            or _ends_paragraph(text)
+            or _SECTION.match(text)
+            or _OTHER_SECTION.match(text)
+            or _TARGETS_START.match(text)
+            or _BUREAU_START.match(text)
+            or _is_category_line(text, known)
+        ):
+            break
+        candidates.append(i)
+        if _is_numbered(text):
+            break
+        i -= 1
+    if not candidates:
+        return t
+    if toc_titles:
+        for start in reversed(candidates):  # the longest title the 目次 knows
+            title = _numbered_title([ln.text for ln in lines[start:t]])[1]
+            if _squeeze(title) in toc_titles:
+                return start
+    return candidates[-1]
+
+
+def _continues_names(previous: str, line: str) -> bool:
+    """Does `line` carry on a name list that has no closing bracket to end it?"""
+    if _ends_paragraph(line) or _SECTION.match(line) or _OTHER_SECTION.match(line):
+        return False
+    if previous.endswith(("・", "、")):
+        return True
+    names = split_names(line)
+    return bool(names) and all(_ORG_SUFFIX.search(name) for name in names)
+
+
+def _block(lines: list[_Line], i: int, first: str, end: int) -> tuple[str, int]:
+    """A 提案要求先/都所管局 block that may wrap: its text (brackets removed), next line index.
+
+    「（提案要求先 …）」 ends at its closing bracket; 「【提案要求先】…」 has none, so it goes on
+    while the next line still reads as a list of organisations.
+    """
+    keyed = bool(re.match(rf"^{_OPEN}\s*(?:提案要求先(?:省庁)?|都所管局|所管局|都担当局|担当局)\s*{_CLOSE}", lines[i].text))
+    parts = [first]
+    while i + 1 < end and len(parts) < _MAX_BLOCK_LINES:
+        if not keyed and _CLOSING.search(parts[-1]):
+            break
+        nxt = lines[i + 1].text
+        if _BUREAU_START.match(nxt) or _SECTION.match(nxt) or _TARGETS_START.match(nxt):
+            break
+        if keyed and not _continues_names(parts[-1], nxt):
+            break
         i += 1
-        section = "summary"
-        buffers: dict[str, list[str]] = {"summary": [], "background": []}
-        demands: list[list[str]] = []
-        for _, line in body[i:]:
-            bureau = _BUREAU.match(line)
-            if bureau and not item.bureaus:
-                item.bureaus = split_names(bureau.group("rest"))
-                continue
-            sec = _SECTION.match(line)
-            if sec:
-                section = "background" if "現状" in sec.group("name") else "demands"
-                continue
-            if section == "demands":
-                demand = _DEMAND.match(line)
-                if demand:
-                    demands.append([demand.group("text")])
-                elif demands:
-                    demands[-1].append(line)
-                continue
-            buffers[section].append(line)
-        item.summary = join_wrapped(buffers["summary"])
-        item.background = join_wrapped(buffers["background"])
-        item.demands = [join_wrapped(d) for d in demands]
-        item.text = "\n".join(line for _, line in lines[title_start:end])
-        item.tags = tags_for(" ".join([item.title, item.summary, item.background, *item.demands]), taxonomy)
+        parts.append(nxt)
+    return _CLOSING.sub("", "".join(parts)), i + 1
+
+
+def _demand_no(match: re.Match[str]) -> int:
+    if match.group("c"):
+        return ord(match.group("c")) - 0x245F
+    return int(match.group("n"))
+
+
+def _parse_body(item: RequestItem, lines: list[_Line], t: int, end: int) -> list[str]:
+    """Fill the fields from the 提案要求先 line `t` to the item's end; problems come back as text."""
+    problems: list[str] = []
+    match = _TARGETS_START.match(lines[t].text)
+    assert match is not None
+    targets, i = _block(lines, t, match.group("rest"), end)
+    item.targets = split_names(targets)
+    while i < end:
+        bureau = _BUREAU_START.match(lines[i].text)
+        if not bureau:
+            break
+        names, i = _block(lines, i, bureau.group("rest"), end)
+        item.bureaus.extend(split_names(names))
+    section = "summary"
+    buffers: dict[str, list[str]] = {"summary": [], "background": [], "demands": [], "other": []}
+    demands: list[list[str]] = []
+    circled = False
+    for line in lines[i:end]:
+        sec = _SECTION.match(line.text)
+        if sec:
+            section = _SECTION_NAMES[sec.group("name")]
+            continue
+        if _OTHER_SECTION.match(line.text):
+            section = "other"  # 〈参考〉 and the like: item text only
+            continue
+        if line.is_table:
+            continue
+        if section == "demands":
+            demand = _DEMAND.match(line.text)
+            # the first demand fixes the numbering; other kinds (① under (1)) are sub-items
+            if demand and (not demands or bool(demand.group("c")) == circled) and _demand_no(demand) == len(demands) + 1:
+                circled = bool(demand.group("c"))
+                demands.append([demand.group("text")])
+            elif demands:
+                demands[-1].append(line.text)
+            else:
+                buffers["demands"].append(line.text)
+            continue
+        buffers[section].append(line.text)
+    item.summary = join_wrapped(buffers["summary"])
+    item.background = join_wrapped(buffers["background"])
+    if buffers["demands"] and not demands:
+        demands = [buffers["demands"]]  # a single request, printed without a number
+    item.demands = [join_wrapped(d) for d in demands]
+    missing = [
+        name
+        for name, value in (
+            ("title", item.title),
+            ("提案要求先", item.targets),
+            ("都所管局", item.bureaus),
+            ("具体的要求内容", item.demands),
+        )
+        if not value
+    ]
+    if missing:
+        problems.append(f"item {item.item_seq} {item.title[:30]!r} (p.{item.page_first}): no {', '.join(missing)} found")
+    return problems
+
+
+def parse_requests(
+    pages: list[dict], taxonomy: dict[str, list[str]]
+) -> tuple[list[RequestItem], list[str]]:
+    """Request items of a 提案要求 document, and warnings when the result cannot be trusted.
+
+    Warnings cover items with a missing part and every disagreement with the 目次 (items found
+    vs listed, titles, printed pages); the caller records them, so a document parsed only in part
+    is visible as such rather than silently short.
+    """
+    pages = sorted(pages, key=lambda p: p["page_number"])
+    toc = parse_toc(pages)
+    first_page = toc.last_page + 1 if toc else (pages[0]["page_number"] if pages else 1)
+    known = tuple(_squeeze(c) for c in toc.categories) if toc else ()
+    toc_titles = {_squeeze(e.title) for e in toc.entries} if toc else set()
+    lines = _page_lines(pages, first_page)
+    labels = {p["page_number"]: p.get("page_label") for p in pages}
+    anchors = [i for i, line in enumerate(lines) if _TARGETS_START.match(line.text)]
+
+    starts: list[int] = []
+    lower = 0
+    for t in anchors:
+        starts.append(_title_start(lines, t, lower, toc_titles, known))
+        lower = t + 1
+
+    items: list[RequestItem] = []
+    problems: list[str] = []
+    category: str | None = None
+    gap_from = 0  # first line after the previous item's 提案要求先 line
+    ends: list[int] = []
+    for k, (start, t) in enumerate(zip(starts, anchors, strict=True)):
+        # category headings sit between the previous item and this title; the first one ends
+        # the previous item, the last one names this item's category
+        headings = [
+            j for j in range(gap_from, start) if not lines[j].is_table and _is_category_line(lines[j].text, known)
+        ]
+        if k > 0:
+            ends.append(headings[0] if headings else start)
+        if headings:
+            category = category_name(lines[headings[-1]].text)
+        gap_from = t + 1
+        title_no, title = _numbered_title([line.text for line in lines[start:t]])
+        item = RequestItem(item_seq=k + 1, item_no=title_no, category=category, title=title)
         items.append(item)
-    warnings = cross_check_toc(items, parse_toc(pages))
+    if items:
+        ends.append(len(lines))
+    for item, start, t, end in zip(items, starts, anchors, ends, strict=True):
+        item.page_first = lines[start].page
+        item.page_last = lines[end - 1].page
+        item.page_label_first = labels.get(item.page_first)
+        problems.extend(_parse_body(item, lines, t, end))
+        item.text = "\n".join(line.text for line in lines[start:end])
+        item.tags = tags_for(" ".join([item.title, item.summary, item.background, *item.demands]), taxonomy)
+    warnings = problems + cross_check_toc(items, toc)
+    if not items and any((p.get("text") or "").strip() for p in pages):
+        warnings.insert(0, "no request items found: no 提案要求先 block in the text")
+    if len(warnings) > _MAX_WARNINGS:
+        warnings = warnings[:_MAX_WARNINGS] + [f"… and {len(warnings) - _MAX_WARNINGS} more warnings"]
     return items, warnings
 
 
-def cross_check_toc(items: list[RequestItem], toc: list[tuple[str, str]]) -> list[str]:
-    """Compare items found with the 目次: count, titles and printed pages."""
-    if not toc:
+def cross_check_toc(items: list[RequestItem], toc: Toc | None) -> list[str]:
+    """Compare the items found with the 目次: items listed but not found, found but not listed,
+    and for the rest their number, category and printed page."""
+    if toc is None or not toc.entries:
         return ["目次 not found: items could not be cross-checked"] if items else []
     warnings: list[str] = []
-    if len(toc) != len(items):
-        warnings.append(f"目次 lists {len(toc)} items but {len(items)} were found")
-    for (title, label), item in zip(toc, items, strict=False):
-        if title.replace(" ", "") != item.title.replace(" ", ""):
-            warnings.append(f"item {item.item_seq}: title {item.title!r} differs from 目次 {title!r}")
-        elif label != (item.page_label_first or ""):
-            warnings.append(f"item {item.item_seq}: on page {item.page_label_first} but 目次 says {label}")
+    compare_pages = any(item.page_label_first for item in items)
+    if items and not compare_pages:
+        warnings.append("no printed page numbers on the item pages: 目次 pages not compared")
+    if len(toc.entries) != len(items):
+        warnings.append(f"目次 lists {len(toc.entries)} items but {len(items)} were found")
+    unmatched = list(items)
+    for entry in toc.entries:
+        key = _squeeze(entry.title)
+        found = next((item for item in unmatched if _squeeze(item.title) == key), None)
+        if found is None:
+            warnings.append(f"目次 entry {entry.title!r} (p.{entry.page_label}) not found among the items")
+            continue
+        unmatched.remove(found)
+        if compare_pages and entry.page_label != (found.page_label_first or ""):
+            warnings.append(
+                f"item {found.item_seq} {found.title[:30]!r}: on printed page {found.page_label_first}"
+                f" but 目次 says {entry.page_label}"
+            )
+        if (entry.item_no or None) != (found.item_no or None):
+            warnings.append(f"item {found.item_seq} {found.title[:30]!r}: numbered {found.item_no} but 目次 says {entry.item_no}")
+        if entry.category and _squeeze(entry.category) != _squeeze(found.category or ""):
+            warnings.append(
+                f"item {found.item_seq} {found.title[:30]!r}: under {found.category!r} but 目次 says {entry.category!r}"
+            )
+    for item in unmatched:
+        warnings.append(f"item {item.item_seq} {item.title[:40]!r} (p.{item.page_first}) is not in the 目次")
     return warnings
