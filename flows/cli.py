@@ -198,16 +198,16 @@ def report(
     try:
         result = build_report(data_dir, out_dir, only=only, scale=scale, render="all" if all_pages else "marked")
     except ReportError as exc:
-        err.print(str(exc), markup=False, highlight=False)
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     for problem in result.problems:
-        err.print(f"warning: {problem}", markup=False, highlight=False)
+        err.print(f"warning: {problem}", markup=False, highlight=False, soft_wrap=True)
     out.print(
         f"{result.documents} document(s), {result.pages_rendered} page image(s) rendered, "
         f"{result.pages_reused} reused, {result.bytes_written / 1e6:.1f} MB in {result.seconds:.1f} s",
-        markup=False, highlight=False,
+        markup=False, highlight=False, soft_wrap=True,
     )
-    out.print(f"Open {result.index.resolve().as_uri()}", markup=False, highlight=False)
+    out.print(f"Open {result.index.resolve().as_uri()}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -224,16 +224,16 @@ def inspect(
     try:
         found = inspect_page(data_dir, source_id, page, png)
     except ReportError as exc:
-        err.print(str(exc), markup=False, highlight=False)
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     view, doc = found.page, found.doc
     label = f" (printed {view.page_label})" if view.page_label else ""
     out.print(f"{source_id} page {view.page_number}{label}: {view.n_chars} characters, "
-              f"{len(view.overlays)} table(s)", markup=False, highlight=False)
+              f"{len(view.overlays)} table(s)", markup=False, highlight=False, soft_wrap=True)
     items = {i.item_seq: i for i in doc.items}
     for seq in view.items_starting:
         item = items[seq]
-        out.print(f"item {item.item_no or seq} starts: {item.title} → {'・'.join(item.targets)}", markup=False, highlight=False)
+        out.print(f"item {item.item_no or seq} starts: {item.title} → {'・'.join(item.targets)}", markup=False, highlight=False, soft_wrap=True)
     tables = {t.table_id: t for t in doc.tables}
     for overlay in view.overlays:
         table = tables[overlay.table_id]
@@ -245,11 +245,11 @@ def inspect(
             grid.add_row(*("" if c is None else c.text for c in row))
         out.print(grid)
         for problem in table.problems:
-            err.print(f"{table.label}: {problem}", markup=False, highlight=False)
+            err.print(f"{table.label}: {problem}", markup=False, highlight=False, soft_wrap=True)
     for problem in found.problems:
-        err.print(problem, markup=False, highlight=False)
+        err.print(problem, markup=False, highlight=False, soft_wrap=True)
     if found.png is not None:
-        out.print(f"Wrote {found.png}", markup=False, highlight=False)
+        out.print(f"Wrote {found.png}", markup=False, highlight=False, soft_wrap=True)
 
 
 def main() -> None:
