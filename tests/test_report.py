@@ -210,6 +210,15 @@ def test_html_escapes_every_text_and_declares_japanese() -> None:
     assert "a &amp; &lt;b&gt;" in pages[1] and "&lt;省&gt;" in pages[1]
 
 
+def test_huge_texts_are_folded_not_dropped() -> None:
+    title = "<目次>" + "あ" * 5000
+    summary = summarize_document("src", [doc_row(warnings=[f"item 1: title {title!r}"])])
+    doc = build_document_report(summary, [page_row(2)], [], [], [request_row(title=title)])
+    text = render_document_page(doc, {}, 1.0, None, [])
+    assert text.count('<details class="long">') == 3  # the warning, the items list, the page
+    assert text.count("&lt;目次&gt;" + "あ" * 5000) == 3  # still all there, once opened
+
+
 def test_document_page_draws_boxes_where_the_tables_are() -> None:
     doc = sample_model()
     text = render_document_page(doc, {2: "p2.png", 3: "p3.png"}, 1.0, None, [])
@@ -224,9 +233,8 @@ def test_document_page_draws_boxes_where_the_tables_are() -> None:
 # --------------------------------------------------------------------------- written report
 
 
-@pytest.fixture(scope="session")
-def sample_data(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> Path:
-    """The bundled sample catalog run through the flow once; every report test reads it."""
+def run_sample_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample catalog run through the flow once per test session (needs a Prefect API)."""
     from flows.runner import run_refresh
 
     root = tmp_path_factory.getbasetemp() / "report-sample"
@@ -236,6 +244,11 @@ def sample_data(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> Pa
         state, result = run_refresh(catalog=str(root / "samples" / "catalog.toml"), data_dir=str(data_dir), workers=1)
         assert result is not None, state.message
     return data_dir
+
+
+@pytest.fixture(scope="session")
+def sample_data(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> Path:
+    return run_sample_catalog(tmp_path_factory)
 
 
 class _Links(HTMLParser):
