@@ -238,7 +238,7 @@ def inspect(
     for overlay in view.overlays:
         table = tables[overlay.table_id]
         title = f"{table.label} {table.table_id} p.{table.pages}" + (f" ({table.unit})" if table.unit else "")
-        grid = Table(title=title, caption=table.caption or None, show_lines=False)
+        grid = Table(title=title, caption=table.caption or None, caption_justify="left", show_lines=False)
         for header in column_headers(table):
             grid.add_column(header, overflow="fold")
         for row in body_rows(table, page_number=view.page_number):
