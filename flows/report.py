@@ -173,6 +173,19 @@ def _label_at(x0: float, top: float, width: float, height: float) -> tuple[float
     return x0, max(0.0, top - height)
 
 
+def _dashed_rectangle(draw, box: tuple[float, float, float, float], color: tuple, width: int, dash: int) -> None:
+    """A table continued from an earlier page is framed dashed, as in the HTML report."""
+    x0, top, x1, bottom = box
+    for a, b in (((x0, top), (x1, top)), ((x1, top), (x1, bottom)), ((x1, bottom), (x0, bottom)), ((x0, bottom), (x0, top))):
+        length = max(abs(b[0] - a[0]), abs(b[1] - a[1]))
+        steps = max(1, int(length // (dash * 1.5)))
+        for i in range(steps + 1):
+            s0 = min(1.0, i * dash * 1.5 / length) if length else 0.0
+            s1 = min(1.0, (i * dash * 1.5 + dash) / length) if length else 1.0
+            draw.line((a[0] + (b[0] - a[0]) * s0, a[1] + (b[1] - a[1]) * s0,
+                       a[0] + (b[0] - a[0]) * s1, a[1] + (b[1] - a[1]) * s1), fill=color, width=width)
+
+
 def draw_overlays(image, page: PageView, scale: float):
     """Draw every table box (red, labelled) and cell grid (blue) of a page on its image."""
     from PIL import Image, ImageDraw, ImageFont
@@ -193,8 +206,12 @@ def draw_overlays(image, page: PageView, scale: float):
         for cell in overlay.cells:
             draw.rectangle(px(cell), outline=CELL_COLOR + (255,), width=1)
         x0, top, x1, bottom = px(overlay.box)
-        draw.rectangle((x0, top, x1, bottom), outline=TABLE_COLOR + (255,), width=max(2, round(2 * scale)))
-        label = overlay.label + (" (cont.)" if overlay.continued else "")
+        width = max(2, round(2 * scale))
+        if overlay.continued:
+            _dashed_rectangle(draw, (x0, top, x1, bottom), TABLE_COLOR + (255,), width, dash=round(8 * scale))
+        else:
+            draw.rectangle((x0, top, x1, bottom), outline=TABLE_COLOR + (255,), width=width)
+        label = overlay.label  # short, so it fits in the margin left of the box
         bbox = draw.textbbox((0, 0), label, font=font)
         lw, lh = bbox[2] - bbox[0] + 6, bbox[3] - bbox[1] + 6
         lx, ly = _label_at(x0, top, lw, lh)
@@ -238,6 +255,7 @@ tr.continued td { border-top: 2px dashed var(--table); }
 svg rect.cell { fill: none; stroke: var(--cell); stroke-width: 1; }
 svg rect.hcell { fill: rgba(31,119,180,.15); stroke: var(--cell); stroke-width: 1; }
 svg rect.box { fill: rgba(214,39,40,.04); stroke: var(--table); stroke-width: 2.5; }
+svg rect.cont { stroke-dasharray: 8 4; }
 svg a:hover rect.box { fill: rgba(214,39,40,.15); }
 svg .dim rect { opacity: .35; }
 svg text { font: bold 11px sans-serif; fill: #fff; }
@@ -306,14 +324,15 @@ def _rect(box: Box, cls: str) -> str:
 
 
 def _svg_overlay(overlay: Overlay, href_prefix: str, dim: bool) -> str:
-    label = overlay.label + (" (cont.)" if overlay.continued else "")
-    label_w = 7 * len(label) + 6
+    label = overlay.label  # short, so it fits in the margin; a continuation has a dashed box
+    label_w = 6.5 * len(label) + 6
     label_x, label_y = _label_at(overlay.box.x0, overlay.box.top, label_w, 13)
     cells = "".join(_rect(c, "hcell") for c in overlay.header_cells) + "".join(_rect(c, "cell") for c in overlay.cells)
     return (
         f'<g class="{"dim" if dim else "on"}" data-table="{esc(overlay.table_id)}">{cells}'
-        f'<a href="{esc(href_prefix + overlay.href)}"><title>{esc(label)}: {esc(overlay.table_id)}</title>'
-        f"{_rect(overlay.box, 'box')}"
+        f'<a href="{esc(href_prefix + overlay.href)}"><title>{esc(label)}: {esc(overlay.table_id)}'
+        f"{' (continued from an earlier page)' if overlay.continued else ''}</title>"
+        f"{_rect(overlay.box, 'box cont' if overlay.continued else 'box')}"
         f'<rect class="label" x="{label_x:.1f}" y="{label_y:.1f}" width="{label_w}" height="13"/>'
         f'<text x="{label_x + 3:.1f}" y="{label_y + 10.5:.1f}">{esc(label)}</text></a></g>'
     )

@@ -224,7 +224,7 @@ def test_document_page_draws_boxes_where_the_tables_are() -> None:
     text = render_document_page(doc, {2: "p2.png", 3: "p3.png"}, 1.0, None, [])
     assert '<svg viewBox="0 0 595.00 842.00"' in text
     assert '<rect class="box" x="50.0" y="600.0" width="200.0" height="40.0"' in text
-    assert '<rect class="box" x="50.0" y="80.0" width="200.0" height="20.0"' in text  # continued on p.3
+    assert '<rect class="box cont" x="50.0" y="80.0" width="200.0" height="20.0"' in text  # continued on p.3
     assert text.count('<a href="tables/t1.html">') >= 3  # two overlays and the tables list
     assert 'href="#p-2"' in text  # the item links to its first page
     assert 'id="p-4"' in text and 'src="pages/p4' not in text  # a plain page: text only
