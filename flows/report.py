@@ -166,11 +166,17 @@ def render_pages(pdf_path: Path, numbers: list[int], folder: Path, doc_id: str, 
     return names, len(missing), len(numbers) - len(missing)
 
 
-def _label_at(x0: float, top: float, width: float, height: float) -> tuple[float, float]:
-    """Where a table's label goes: in the margin left of its box, else above it, never on its cells."""
-    if x0 >= width + 2:
-        return x0 - width - 2, top
-    return x0, max(0.0, top - height)
+def _label_at(x0: float, top: float, width: float, height: float, taken: list[tuple[float, float, float, float]]) -> tuple[float, float]:
+    """Where a table's label goes: in the margin left of its box, else above it, never on its cells.
+
+    Tables that start at the same corner (a table nested in another) would hide each other's
+    labels: a label moves down until it overlaps none placed before it on the page.
+    """
+    x, y = (x0 - width - 2, top) if x0 >= width + 2 else (x0, max(0.0, top - height))
+    while any(x < r[2] and r[0] < x + width and y < r[3] and r[1] < y + height for r in taken):
+        y += height + 1
+    taken.append((x, y, x + width, y + height))
+    return x, y
 
 
 def _dashed_rectangle(draw, box: tuple[float, float, float, float], color: tuple, width: int, dash: int) -> None:
@@ -200,6 +206,7 @@ def draw_overlays(image, page: PageView, scale: float):
         return (box.x0 * sx, box.top * sy, box.x1 * sx, box.bottom * sy)
 
     font = ImageFont.load_default(size=max(10, round(10 * scale)))
+    taken: list[tuple[float, float, float, float]] = []
     for overlay in page.overlays:
         for cell in overlay.header_cells:
             draw.rectangle(px(cell), fill=HEADER_FILL, outline=CELL_COLOR + (255,), width=1)
@@ -214,7 +221,7 @@ def draw_overlays(image, page: PageView, scale: float):
         label = overlay.label  # short, so it fits in the margin left of the box
         bbox = draw.textbbox((0, 0), label, font=font)
         lw, lh = bbox[2] - bbox[0] + 6, bbox[3] - bbox[1] + 6
-        lx, ly = _label_at(x0, top, lw, lh)
+        lx, ly = _label_at(x0, top, lw, lh, taken)
         draw.rectangle((lx, ly, lx + lw, ly + lh), fill=TABLE_COLOR + (230,))
         draw.text((lx + 3 - bbox[0], ly + 3 - bbox[1]), label, fill=(255, 255, 255, 255), font=font)
     return Image.alpha_composite(base, layer).convert("RGB")
@@ -313,8 +320,9 @@ def _sheet(page: PageView, image_src: str | None, scale: float, href_prefix: str
         f'<img src="{esc(image_src)}" loading="lazy" alt="page {page.page_number}" width="{width_px}" height="{round(page.height * scale)}">',
         f'<svg viewBox="0 0 {page.width:.2f} {page.height:.2f}" preserveAspectRatio="none" role="img" aria-label="tables on page {page.page_number}">',
     ]
+    taken: list[tuple[float, float, float, float]] = []
     for overlay in page.overlays:
-        parts.append(_svg_overlay(overlay, href_prefix, dim=highlight is not None and overlay.table_id != highlight))
+        parts.append(_svg_overlay(overlay, href_prefix, highlight is not None and overlay.table_id != highlight, taken))
     parts.append("</svg></div>")
     return "".join(parts)
 
@@ -323,10 +331,10 @@ def _rect(box: Box, cls: str) -> str:
     return f'<rect class="{cls}" x="{box.x0:.1f}" y="{box.top:.1f}" width="{box.width:.1f}" height="{box.height:.1f}" vector-effect="non-scaling-stroke"/>'
 
 
-def _svg_overlay(overlay: Overlay, href_prefix: str, dim: bool) -> str:
+def _svg_overlay(overlay: Overlay, href_prefix: str, dim: bool, taken: list[tuple[float, float, float, float]]) -> str:
     label = overlay.label  # short, so it fits in the margin; a continuation has a dashed box
     label_w = 6.5 * len(label) + 6
-    label_x, label_y = _label_at(overlay.box.x0, overlay.box.top, label_w, 13)
+    label_x, label_y = _label_at(overlay.box.x0, overlay.box.top, label_w, 13, taken)
     cells = "".join(_rect(c, "hcell") for c in overlay.header_cells) + "".join(_rect(c, "cell") for c in overlay.cells)
     return (
         f'<g class="{"dim" if dim else "on"}" data-table="{esc(overlay.table_id)}">{cells}'

@@ -368,3 +368,14 @@ def test_cli_report_and_inspect(sample_data: Path, tmp_path: Path) -> None:
     assert "市税" not in shown.output  # printed on p.2, not on this page
     far = runner.invoke(app, ["inspect", "sample-budget-r8", "--page", "99", "--data-dir", str(sample_data)])
     assert far.exit_code == 2 and re.search(r"out of range 1–3", far.output)
+
+
+def test_labels_of_nested_tables_do_not_hide_each_other() -> None:
+    table, cells = stitched_table()
+    inner = {**table, "table_id": "t2", "page_last": 2, "x1": 150.0}
+    summary = summarize_document("src", [doc_row()])
+    doc = build_document_report(summary, [page_row(2)], [table, inner], cells)
+    text = render_document_page(doc, {2: "p2.png"}, 1.0, None, [])
+    labels = re.findall(r'<rect class="label" x="([\d.]+)" y="([\d.]+)"', text)
+    assert len(labels) == 2 and len(set(labels)) == 2
+    assert all(float(x) < 50.0 for x, _ in labels)  # in the margin left of the boxes, not on the cells
