@@ -250,6 +250,8 @@ def inspect(
         err.print(problem, markup=False, highlight=False, soft_wrap=True)
     if found.png is not None:
         out.print(f"Wrote {found.png}", markup=False, highlight=False, soft_wrap=True)
+    elif png is None:
+        out.print("Add --png FILE for the page image with the tables' boxes drawn.", markup=False, highlight=False, soft_wrap=True)
 
 
 def main() -> None:

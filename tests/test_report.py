@@ -49,9 +49,22 @@ DOC = "d" * 16
 
 def doc_row(**kw) -> dict:
     row = {
-        "source_id": "src", "doc_id": DOC, "sha256": DOC * 4, "title": "令和7年度 提案要求", "publisher": "東京都",
-        "kind": "teian", "fiscal_year": 2025, "edition": "spring", "url": "x.pdf", "status": "ok", "error": None,
-        "is_current": True, "warnings": [], "page_count": 3, "n_tables": 1, "n_requests": 1,
+        "source_id": "src",
+        "doc_id": DOC,
+        "sha256": DOC * 4,
+        "title": "令和7年度 提案要求",
+        "publisher": "東京都",
+        "kind": "teian",
+        "fiscal_year": 2025,
+        "edition": "spring",
+        "url": "x.pdf",
+        "status": "ok",
+        "error": None,
+        "is_current": True,
+        "warnings": [],
+        "page_count": 3,
+        "n_tables": 1,
+        "n_requests": 1,
         "retrieved_at": datetime(2026, 1, 1, tzinfo=UTC),
     }
     row.update(kw)
@@ -59,48 +72,136 @@ def doc_row(**kw) -> dict:
 
 
 def page_row(n: int, **kw) -> dict:
-    row = {"doc_id": DOC, "page_number": n, "page_label": None, "text": f"page {n}", "width": 595.0,
-           "height": 842.0, "n_chars": 100, "n_unreadable": 0, "n_tables": 0}
+    row = {
+        "doc_id": DOC,
+        "page_number": n,
+        "page_label": None,
+        "text": f"page {n}",
+        "width": 595.0,
+        "height": 842.0,
+        "n_chars": 100,
+        "n_unreadable": 0,
+        "n_tables": 0,
+    }
     row.update(kw)
     return row
 
 
-def cell_row(row: int, col: int, page: int, box: tuple[float, float, float, float] | None, text: str = "", **kw) -> dict:
+def cell_row(
+    row: int,
+    col: int,
+    page: int,
+    box: tuple[float, float, float, float] | None,
+    text: str = "",
+    **kw,
+) -> dict:
     x0, top, x1, bottom = box if box else (None, None, None, None)
-    cell = {"doc_id": DOC, "table_id": "t1", "page_number": page, "row": row, "col": col, "text": text,
-            "text_raw": text, "header": None, "row_label": None, "value": None, "unit": None, "value_yen": None,
-            "is_header": row == 0, "spanned": False, "note": None, "x0": x0, "top": top, "x1": x1, "bottom": bottom}
+    cell = {
+        "doc_id": DOC,
+        "table_id": "t1",
+        "page_number": page,
+        "row": row,
+        "col": col,
+        "text": text,
+        "text_raw": text,
+        "header": None,
+        "row_label": None,
+        "value": None,
+        "unit": None,
+        "value_yen": None,
+        "is_header": row == 0,
+        "spanned": False,
+        "note": None,
+        "x0": x0,
+        "top": top,
+        "x1": x1,
+        "bottom": bottom,
+    }
     cell.update(kw)
     return cell
 
 
 def stitched_table() -> tuple[dict, list[dict]]:
     """A 3×2 table: header and one row on p.2 (box 50–250 × 600–640), one more row on p.3 at the top."""
-    table = {"doc_id": DOC, "table_id": "t1", "page_first": 2, "page_last": 3, "x0": 50.0, "top": 600.0,
-             "x1": 250.0, "bottom": 640.0, "n_rows": 3, "n_cols": 2, "header_rows": 1, "caption": "（単位：千円）",
-             "unit": "千円", "strategy": "lines", "item_seq": 1}
+    table = {
+        "doc_id": DOC,
+        "table_id": "t1",
+        "page_first": 2,
+        "page_last": 3,
+        "x0": 50.0,
+        "top": 600.0,
+        "x1": 250.0,
+        "bottom": 640.0,
+        "n_rows": 3,
+        "n_cols": 2,
+        "header_rows": 1,
+        "caption": "（単位：千円）",
+        "unit": "千円",
+        "strategy": "lines",
+        "item_seq": 1,
+    }
     cells = [
         cell_row(0, 0, 2, (50, 600, 150, 620), "区分"),
         cell_row(0, 1, 2, (150, 600, 250, 620), "本年度"),
         cell_row(1, 0, 2, (50, 620, 150, 640), "耐震化", header="区分", row_label="耐震化"),
-        cell_row(1, 1, 2, (150, 620, 250, 640), "1,250", header="本年度", row_label="耐震化", value=1250.0, unit="千円", value_yen=1_250_000),
+        cell_row(
+            1,
+            1,
+            2,
+            (150, 620, 250, 640),
+            "1,250",
+            header="本年度",
+            row_label="耐震化",
+            value=1250.0,
+            unit="千円",
+            value_yen=1_250_000,
+        ),
         cell_row(2, 0, 3, (50, 80, 150, 100), "不燃化", header="区分", row_label="不燃化"),
-        cell_row(2, 1, 3, (150, 80, 250, 100), "△50", header="本年度", row_label="不燃化", value=-50.0, unit="千円", value_yen=-50_000),
+        cell_row(
+            2,
+            1,
+            3,
+            (150, 80, 250, 100),
+            "△50",
+            header="本年度",
+            row_label="不燃化",
+            value=-50.0,
+            unit="千円",
+            value_yen=-50_000,
+        ),
     ]
     return table, cells
 
 
 def request_row(**kw) -> dict:
-    row = {"doc_id": DOC, "item_seq": 1, "item_no": "1", "title": "首都直下地震等に備えた防災対策の推進",
-           "category": "Ⅰ 安全・安心", "targets": ["内閣府", "総務省"], "bureaus": ["総務局"], "tags": ["disaster"],
-           "demands": ["a", "b"], "page_first": 2, "page_last": 3, "page_label_first": "1"}
+    row = {
+        "doc_id": DOC,
+        "item_seq": 1,
+        "item_no": "1",
+        "title": "首都直下地震等に備えた防災対策の推進",
+        "category": "Ⅰ 安全・安心",
+        "targets": ["内閣府", "総務省"],
+        "bureaus": ["総務局"],
+        "tags": ["disaster"],
+        "demands": ["a", "b"],
+        "page_first": 2,
+        "page_last": 3,
+        "page_label_first": "1",
+    }
     row.update(kw)
     return row
 
 
 def sample_model(render: str = "marked"):
     table, cells = stitched_table()
-    pages = [page_row(1), page_row(2, n_tables=1), page_row(3, n_tables=1), page_row(4), page_row(5, n_unreadable=3), page_row(6, n_chars=0)]
+    pages = [
+        page_row(1),
+        page_row(2, n_tables=1),
+        page_row(3, n_tables=1),
+        page_row(4),
+        page_row(5, n_unreadable=3),
+        page_row(6, n_chars=0),
+    ]
     summary = summarize_document("src", [doc_row()], n_cells=len(cells))
     return build_document_report(summary, pages, [table], cells, [request_row()], render=render)
 
@@ -109,8 +210,12 @@ def sample_model(render: str = "marked"):
 
 
 def test_summary_shows_published_version_and_a_newer_failure() -> None:
-    history = [doc_row(status="partial", warnings=["item 3: no targets"]),
-               doc_row(status="failed", is_current=False, error="fetch: HTTP 404", doc_id=None, sha256=None)]
+    history = [
+        doc_row(status="partial", warnings=["item 3: no targets"]),
+        doc_row(
+            status="failed", is_current=False, error="fetch: HTTP 404", doc_id=None, sha256=None
+        ),
+    ]
     s = summarize_document("src", history)
     assert (s.status, s.published, s.doc_id, s.versions) == ("partial", True, DOC, 2)
     assert s.last_failure == "fetch: HTTP 404"
@@ -119,7 +224,9 @@ def test_summary_shows_published_version_and_a_newer_failure() -> None:
 
 
 def test_summary_of_a_source_never_published_is_failed_without_a_page() -> None:
-    s = summarize_document("src", [doc_row(status="failed", is_current=False, error="extract: encrypted")])
+    s = summarize_document(
+        "src", [doc_row(status="failed", is_current=False, error="extract: encrypted")]
+    )
     assert (s.status, s.published, s.doc_id) == ("failed", False, None)
     assert s.last_failure == "extract: encrypted"
 
@@ -139,7 +246,9 @@ def test_table_grid_places_cells_and_reports_gaps() -> None:
 def test_cells_outside_the_table_box_are_a_problem() -> None:
     table, cells = stitched_table()
     cells[2] = {**cells[2], "x0": 20.0}  # sticks out left of the box on p.2
-    view = build_document_report(summarize_document("src", [doc_row()]), [], [table], cells).tables[0]
+    view = build_document_report(summarize_document("src", [doc_row()]), [], [table], cells).tables[
+        0
+    ]
     assert "1 cell(s) on p.2 lie outside the table's box" in view.problems
 
 
@@ -169,7 +278,12 @@ def test_marked_pages_get_images_plain_text_pages_do_not() -> None:
 def test_items_link_to_their_first_page_and_tables() -> None:
     doc = sample_model()
     (item,) = doc.items
-    assert (item.item_no, item.page_first, item.page_label_first, item.n_demands) == ("1", 2, "1", 2)
+    assert (item.item_no, item.page_first, item.page_label_first, item.n_demands) == (
+        "1",
+        2,
+        "1",
+        2,
+    )
     assert item.targets == ["内閣府", "総務省"] and item.table_labels == ["T1"]
     assert doc.pages[1].items_starting == [1] and doc.pages[2].items_starting == []
     assert doc.tag_counts == [("disaster", 1)]
@@ -180,7 +294,9 @@ def test_rows_of_an_older_version_are_left_out() -> None:
     table, cells = stitched_table()
     old = {**table, "doc_id": "old", "table_id": "t0"}
     summary = summarize_document("src", [doc_row()])
-    doc = build_document_report(summary, [page_row(2), {**page_row(9), "doc_id": "old"}], [old, table], cells)
+    doc = build_document_report(
+        summary, [page_row(2), {**page_row(9), "doc_id": "old"}], [old, table], cells
+    )
     assert [t.table_id for t in doc.tables] == ["t1"]
     assert [p.page_number for p in doc.pages] == [2]
 
@@ -197,11 +313,21 @@ def test_long_page_text_is_cut_for_the_report() -> None:
 def test_html_escapes_every_text_and_declares_japanese() -> None:
     table, cells = stitched_table()
     cells[3] = {**cells[3], "text": "<script>alert(1)</script>"}
-    summary = summarize_document("src", [doc_row(title='<img src=x onerror="1">', warnings=["a & <b>"])])
-    doc = build_document_report(summary, [page_row(2, text="</pre><script>")], [table], cells,
-                                [request_row(title="<i>x</i>", targets=["<省>"])])
-    pages = [render_index([summary], "now", []), render_document_page(doc, {2: "p2.png"}, 1.0, "../raw.pdf", []),
-             render_table_page(doc, doc.tables[0], {2: "p2.png"}, 1.0, None)]
+    summary = summarize_document(
+        "src", [doc_row(title='<img src=x onerror="1">', warnings=["a & <b>"])]
+    )
+    doc = build_document_report(
+        summary,
+        [page_row(2, text="</pre><script>")],
+        [table],
+        cells,
+        [request_row(title="<i>x</i>", targets=["<省>"])],
+    )
+    pages = [
+        render_index([summary], "now", []),
+        render_document_page(doc, {2: "p2.png"}, 1.0, "../raw.pdf", []),
+        render_table_page(doc, doc.tables[0], {2: "p2.png"}, 1.0, None),
+    ]
     for text in pages:
         assert '<html lang="ja">' in text and "IPAexGothic" in text and "Noto Sans CJK JP" in text
         assert "<script>" not in text and "<img src=x" not in text and "<i>x" not in text
@@ -224,7 +350,9 @@ def test_document_page_draws_boxes_where_the_tables_are() -> None:
     text = render_document_page(doc, {2: "p2.png", 3: "p3.png"}, 1.0, None, [])
     assert '<svg viewBox="0 0 595.00 842.00"' in text
     assert '<rect class="box" x="50.0" y="600.0" width="200.0" height="40.0"' in text
-    assert '<rect class="box cont" x="50.0" y="80.0" width="200.0" height="20.0"' in text  # continued on p.3
+    assert (
+        '<rect class="box cont" x="50.0" y="80.0" width="200.0" height="20.0"' in text
+    )  # continued on p.3
     assert text.count('<a href="tables/t1.html">') >= 3  # two overlays and the tables list
     assert 'href="#p-2"' in text  # the item links to its first page
     assert 'id="p-4"' in text and 'src="pages/p4' not in text  # a plain page: text only
@@ -241,7 +369,9 @@ def run_sample_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = root / "data"
     if not (data_dir / "processed" / "documents").exists():
         shutil.copytree(SAMPLES, root / "samples", dirs_exist_ok=True)
-        state, result = run_refresh(catalog=str(root / "samples" / "catalog.toml"), data_dir=str(data_dir), workers=1)
+        state, result = run_refresh(
+            catalog=str(root / "samples" / "catalog.toml"), data_dir=str(data_dir), workers=1
+        )
         assert result is not None, state.message
     return data_dir
 
@@ -268,7 +398,9 @@ def links(path: Path) -> list[str]:
     return parser.refs
 
 
-def test_report_files_link_to_each_other_and_need_no_network(sample_data: Path, tmp_path: Path) -> None:
+def test_report_files_link_to_each_other_and_need_no_network(
+    sample_data: Path, tmp_path: Path
+) -> None:
     result = build_report(sample_data, tmp_path / "report")
     html_files = sorted((tmp_path / "report").rglob("*.html"))
     assert result.documents == 2 and result.index == tmp_path / "report" / "index.html"
@@ -291,7 +423,9 @@ def test_report_files_link_to_each_other_and_need_no_network(sample_data: Path, 
 
 def test_every_cell_is_on_its_table_page(sample_data: Path, tmp_path: Path) -> None:
     build_report(sample_data, tmp_path / "report")
-    cells = pq.read_table(sample_data / "processed" / "cells" / "sample-budget-r8.parquet").to_pylist()
+    cells = pq.read_table(
+        sample_data / "processed" / "cells" / "sample-budget-r8.parquet"
+    ).to_pylist()
     page = tmp_path / "report" / "sample-budget-r8" / "tables" / f"{cells[0]['table_id']}.html"
     text = page.read_text(encoding="utf-8")
     for cell in cells:
@@ -300,15 +434,23 @@ def test_every_cell_is_on_its_table_page(sample_data: Path, tmp_path: Path) -> N
     assert "p.3" in text  # the table continues on the next page: marked in the grid
 
 
-def test_only_writes_one_document_and_keeps_the_index_whole(sample_data: Path, tmp_path: Path) -> None:
+def test_only_writes_one_document_and_keeps_the_index_whole(
+    sample_data: Path, tmp_path: Path
+) -> None:
     result = build_report(sample_data, tmp_path / "r", only=["sample-teian-r7"])
     assert result.documents == 1
     assert not (tmp_path / "r" / "sample-budget-r8").exists()
     index = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
     assert "sample-budget-r8" in index and "富士見市" in index
     teian = (tmp_path / "r" / "sample-teian-r7" / "index.html").read_text(encoding="utf-8")
-    for expected in ("首都直下地震等に備えた防災対策の推進", "国土交通省", "都市整備局", "disaster"):
+    for expected in (
+        "首都直下地震等に備えた防災対策の推進",
+        "国土交通省",
+        "都市整備局",
+        "disaster",
+    ):
         assert expected in teian
+    assert "提案要求先: " in teian and "国土交通省 2" in teian  # ministries counted over items
     with pytest.raises(ReportError, match="nope"):
         build_report(sample_data, tmp_path / "r", only=["nope"])
 
@@ -319,7 +461,9 @@ def test_missing_raw_pdf_still_gives_a_report(sample_data: Path, tmp_path: Path)
     result = build_report(data)
     assert result.pages_rendered == 0
     assert any("raw PDF" in p for p in result.problems)
-    assert "text only" in (data / "report" / "sample-budget-r8" / "index.html").read_text(encoding="utf-8")
+    assert "text only" in (data / "report" / "sample-budget-r8" / "index.html").read_text(
+        encoding="utf-8"
+    )
 
 
 def _red_bbox(image) -> tuple[int, int, int, int] | None:
@@ -330,8 +474,12 @@ def _red_bbox(image) -> tuple[int, int, int, int] | None:
     return (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())) if xs.size else None
 
 
-def test_inspect_png_frames_the_table_printed_on_the_page(sample_data: Path, tmp_path: Path) -> None:
-    tables = pq.read_table(sample_data / "processed" / "tables" / "sample-teian-r7.parquet").to_pylist()
+def test_inspect_png_frames_the_table_printed_on_the_page(
+    sample_data: Path, tmp_path: Path
+) -> None:
+    tables = pq.read_table(
+        sample_data / "processed" / "tables" / "sample-teian-r7.parquet"
+    ).to_pylist()
     (table,) = tables
     png = tmp_path / "p.png"
     found = inspect_page(sample_data, "sample-teian-r7", table["page_first"], png, scale=2.0)
@@ -357,16 +505,32 @@ def test_cli_report_and_inspect(sample_data: Path, tmp_path: Path) -> None:
     done = runner.invoke(app, ["report", "--data-dir", str(sample_data), "--out", str(out)])
     assert done.exit_code == 0, done.output
     assert "Open file://" in done.output and (out / "index.html").exists()
-    bad = runner.invoke(app, ["report", "--data-dir", str(sample_data), "--only", "nope", "--out", str(out)])
+    bad = runner.invoke(
+        app, ["report", "--data-dir", str(sample_data), "--only", "nope", "--out", str(out)]
+    )
     assert bad.exit_code == 2 and "nope" in bad.output
     empty = runner.invoke(app, ["report", "--data-dir", str(tmp_path / "none")])
     assert empty.exit_code == 2 and "teian run" in empty.output
     png = tmp_path / "b.png"
-    shown = runner.invoke(app, ["inspect", "sample-budget-r8", "--page", "3", "--data-dir", str(sample_data), "--png", str(png)])
+    shown = runner.invoke(
+        app,
+        [
+            "inspect",
+            "sample-budget-r8",
+            "--page",
+            "3",
+            "--data-dir",
+            str(sample_data),
+            "--png",
+            str(png),
+        ],
+    )
     assert shown.exit_code == 0, shown.output
     assert "農林水産業費" in shown.output and "△700,000" in shown.output and png.exists()
     assert "市税" not in shown.output  # printed on p.2, not on this page
-    far = runner.invoke(app, ["inspect", "sample-budget-r8", "--page", "99", "--data-dir", str(sample_data)])
+    far = runner.invoke(
+        app, ["inspect", "sample-budget-r8", "--page", "99", "--data-dir", str(sample_data)]
+    )
     assert far.exit_code == 2 and re.search(r"out of range 1–3", far.output)
 
 
@@ -378,4 +542,6 @@ def test_labels_of_nested_tables_do_not_hide_each_other() -> None:
     text = render_document_page(doc, {2: "p2.png"}, 1.0, None, [])
     labels = re.findall(r'<rect class="label" x="([\d.]+)" y="([\d.]+)"', text)
     assert len(labels) == 2 and len(set(labels)) == 2
-    assert all(float(x) < 50.0 for x, _ in labels)  # in the margin left of the boxes, not on the cells
+    assert all(
+        float(x) < 50.0 for x, _ in labels
+    )  # in the margin left of the boxes, not on the cells

@@ -27,19 +27,32 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+    ),
 ]
 
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
 ]
 
 
 def chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args],
-        capture_output=True, text=True, timeout=180, check=False,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return done
@@ -72,7 +85,9 @@ def report_index(sample_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
     return result.index
 
 
-def test_follow_a_table_link_and_see_its_cells(sample_data: Path, report_index: Path, tmp_path: Path) -> None:
+def test_follow_a_table_link_and_see_its_cells(
+    sample_data: Path, report_index: Path, tmp_path: Path
+) -> None:
     profile = tmp_path / "profile"
     index_url = report_index.as_uri()
     index = dump_dom(profile, index_url)
@@ -85,7 +100,9 @@ def test_follow_a_table_link_and_see_its_cells(sample_data: Path, report_index: 
     table_url = follow(doc, doc_url, r"tables/[^\"]+\.html")
     table = dump_dom(profile, table_url)
 
-    cells = pq.read_table(sample_data / "processed" / "cells" / "sample-budget-r8.parquet").to_pylist()
+    cells = pq.read_table(
+        sample_data / "processed" / "cells" / "sample-budget-r8.parquet"
+    ).to_pylist()
     missing = [c["text"] for c in cells if f">{c['text']}<" not in table]
     assert not missing, f"cells not on {table_url}: {missing[:5]}"
     assert "41,250,000,000" in table  # 市税 本年度予算額 in yen, as published
@@ -97,21 +114,30 @@ def test_follow_a_table_link_and_see_its_cells(sample_data: Path, report_index: 
     assert xs.size > 500, "no red table box drawn on the page image"
     # inside the red frame the page image shows the printed table: dark text and rules
     inside = pixels[ys.min() + 25 : ys.max() - 5, xs.min() + 5 : xs.max() - 5].mean(axis=2)
-    assert (inside < 100).mean() > 0.01, "the page image under the box is blank: image not loaded or box misplaced"
+    assert (inside < 100).mean() > 0.01, (
+        "the page image under the box is blank: image not loaded or box misplaced"
+    )
     keep = os.environ.get("TEIAN_SCREENSHOTS")
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(tmp_path / "table.png", Path(keep) / "table.png")
 
 
-def test_teian_document_lists_items_with_links_to_their_pages(report_index: Path, tmp_path: Path) -> None:
+def test_teian_document_lists_items_with_links_to_their_pages(
+    report_index: Path, tmp_path: Path
+) -> None:
     profile = tmp_path / "profile"
     doc_url = (report_index.parent / "sample-teian-r7" / "index.html").as_uri()
     doc = dump_dom(profile, doc_url)
     item = re.search(r'<tr id="item-2">(.*?)</tr>', doc, re.S)
     assert item, "item 2 not listed"
     row = item.group(1)
-    for expected in ("首都直下地震等に備えた防災対策の推進", "内閣府・総務省・国土交通省", "総務局・都市整備局", "disaster"):
+    for expected in (
+        "首都直下地震等に備えた防災対策の推進",
+        "内閣府・総務省・国土交通省",
+        "総務局・都市整備局",
+        "disaster",
+    ):
         assert expected in row
     first_page = re.search(r'href="#(p-\d+)"', row).group(1)
     assert f'id="{first_page}"' in doc

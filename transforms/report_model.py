@@ -40,7 +40,12 @@ class Box:
         return self.bottom - self.top
 
     def union(self, other: Box) -> Box:
-        return Box(min(self.x0, other.x0), min(self.top, other.top), max(self.x1, other.x1), max(self.bottom, other.bottom))
+        return Box(
+            min(self.x0, other.x0),
+            min(self.top, other.top),
+            max(self.x1, other.x1),
+            max(self.bottom, other.bottom),
+        )
 
     def contains(self, other: Box, tolerance: float = 1.0) -> bool:
         return (
@@ -101,7 +106,11 @@ class TableView:
 
     @property
     def pages(self) -> str:
-        return f"{self.page_first}" if self.page_first == self.page_last else f"{self.page_first}–{self.page_last}"
+        return (
+            f"{self.page_first}"
+            if self.page_first == self.page_last
+            else f"{self.page_first}–{self.page_last}"
+        )
 
 
 @dataclass(frozen=True)
@@ -285,12 +294,18 @@ def build_table(number: int, table: dict, cell_rows: list[dict]) -> TableView:
     problems: list[str] = []
     expected = int(table.get("n_rows") or 0) * int(table.get("n_cols") or 0)
     if len(cells) != expected:
-        problems.append(f"{len(cells)} cells published for {table.get('n_rows')}×{table.get('n_cols')} rows×columns")
+        problems.append(
+            f"{len(cells)} cells published for {table.get('n_rows')}×{table.get('n_cols')} rows×columns"
+        )
     if cells and all(c.box is None for c in cells):
         problems.append("cells have no coordinates: no grid can be drawn")
     page_first = int(table.get("page_first") or 0)
     if box is not None:
-        outside = [c for c in cells if c.page_number == page_first and c.box is not None and not box.contains(c.box)]
+        outside = [
+            c
+            for c in cells
+            if c.page_number == page_first and c.box is not None and not box.contains(c.box)
+        ]
         if outside:
             problems.append(f"{len(outside)} cell(s) on p.{page_first} lie outside the table's box")
     return TableView(
@@ -366,7 +381,9 @@ def build_item(row: dict, tables: list[TableView]) -> ItemView:
     )
 
 
-def _wants_image(page: dict, overlays: list[Overlay], items_starting: list[int], policy: str) -> bool:
+def _wants_image(
+    page: dict, overlays: list[Overlay], items_starting: list[int], policy: str
+) -> bool:
     if policy == "all":
         return True
     if policy == "none":
@@ -393,13 +410,21 @@ def build_document_report(
         raise ValueError(f"render policy {render!r}: expected one of {RENDER_POLICIES}")
 
     def current(rows: list[dict] | None) -> list[dict]:
-        return [r for r in rows or [] if summary.doc_id is None or r.get("doc_id") == summary.doc_id]
+        return [
+            r for r in rows or [] if summary.doc_id is None or r.get("doc_id") == summary.doc_id
+        ]
 
     cells_by_table: dict[str, list[dict]] = {}
     for cell in current(cells):
         cells_by_table.setdefault(cell["table_id"], []).append(cell)
-    ordered = sorted(current(tables), key=lambda t: (t.get("page_first") or 0, t.get("top") or 0.0, t["table_id"]))
-    table_views = [build_table(n, t, cells_by_table.get(t["table_id"], [])) for n, t in enumerate(ordered, start=1)]
+    ordered = sorted(
+        current(tables),
+        key=lambda t: (t.get("page_first") or 0, t.get("top") or 0.0, t["table_id"]),
+    )
+    table_views = [
+        build_table(n, t, cells_by_table.get(t["table_id"], []))
+        for n, t in enumerate(ordered, start=1)
+    ]
 
     request_rows = sorted(current(requests), key=lambda r: r["item_seq"])
     items = [build_item(r, table_views) for r in request_rows]
@@ -446,11 +471,19 @@ def column_headers(table: TableView) -> list[str]:
     headers: list[str] = []
     for col in range(len(table.grid[0]) if table.grid else 0):
         header = next(
-            (row[col].header for row in table.grid if row[col] is not None and not row[col].is_header and row[col].header),  # type: ignore[union-attr]
+            (
+                row[col].header
+                for row in table.grid
+                if row[col] is not None and not row[col].is_header and row[col].header
+            ),  # type: ignore[union-attr]
             None,
         )
         if header is None:
-            parts = [row[col].text for row in table.grid[: table.header_rows] if row[col] is not None and row[col].text]  # type: ignore[union-attr]
+            parts = [
+                row[col].text
+                for row in table.grid[: table.header_rows]
+                if row[col] is not None and row[col].text
+            ]  # type: ignore[union-attr]
             header = " / ".join(parts)
         headers.append(header or f"col {col + 1}")
     return headers
