@@ -307,6 +307,7 @@ svg rect.label { fill: var(--table); }
 .pagesview { flex: 0 1 auto; max-width: 100%; }
 details.long summary { cursor: pointer; }
 details.long[open] summary { display: none; }
+.name { display: inline-block; white-space: nowrap; border: 1px solid #c9d3e3; border-radius: .3rem; padding: 0 .3rem; margin: 0 .2rem .2rem 0; font-size: .85rem; background: #fff; }
 .counts span { margin-right: 1.2rem; }
 """
 
@@ -329,6 +330,11 @@ def _long(text: str | None, limit: int = 240) -> str:
     if text is None or len(text) <= limit:
         return esc(text)
     return f'<details class="long"><summary>{esc(text[:limit])}… ({len(text)} characters)</summary>{esc(text)}</details>'
+
+
+def _chips(values: list[str]) -> str:
+    """List values one chip each: joined with 「・」 a name split in two would look whole."""
+    return "".join(f'<span class="name">{esc(v)}</span>' for v in values)
 
 
 def _badge(status: str) -> str:
@@ -526,7 +532,7 @@ def _items_section(doc: DocumentReport, raw_rel: str | None) -> str:
         parts.append(
             f'<tr id="item-{item.item_seq}"><td class="num">{item.item_seq}</td><td>{esc(item.item_no)}</td>'
             f"<td>{esc(item.category)}</td><td>{_long(item.title, 160)}</td>"
-            f"<td>{esc('・'.join(item.targets))}</td><td>{esc('・'.join(item.bureaus))}</td>"
+            f"<td>{_chips(item.targets)}</td><td>{_chips(item.bureaus)}</td>"
             f"<td>{''.join(f'<span class=tag>{esc(t)}</span>' for t in item.tags)}</td>"
             f'<td class="num">{item.n_demands}</td><td>{page}</td><td>{esc(" ".join(item.table_labels))}</td></tr>'
         )

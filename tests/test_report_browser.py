@@ -134,8 +134,8 @@ def test_teian_document_lists_items_with_links_to_their_pages(
     row = item.group(1)
     for expected in (
         "首都直下地震等に備えた防災対策の推進",
-        "内閣府・総務省・国土交通省",
-        "総務局・都市整備局",
+        '<span class="name">内閣府</span><span class="name">総務省</span><span class="name">国土交通省</span>',
+        '<span class="name">総務局</span><span class="name">都市整備局</span>',
         "disaster",
     ):
         assert expected in row
