@@ -215,6 +215,76 @@ def serve(
     serve_refresh(str(catalog.resolve()), str(data_dir.resolve()), cron, timezone, name)
 
 
+@app.command()
+def report(
+    data_dir: DataDirOpt = Path("data"),
+    only: Annotated[list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder (default: <data-dir>/report).")] = None,
+    all_pages: Annotated[bool, typer.Option("--all-pages", help="Render every page, not only those with tables or items.")] = False,
+    scale: Annotated[float, typer.Option("--scale", min=0.3, max=4.0, help="Page image scale (1.0 = 72 dpi).")] = 1.25,
+) -> None:
+    """Write a static HTML report of what was extracted: pages with table overlays, cells, items."""
+    from flows.report import ReportError, build_report
+
+    try:
+        result = build_report(data_dir, out_dir, only=only, scale=scale, render="all" if all_pages else "marked")
+    except ReportError as exc:
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    for problem in result.problems:
+        err.print(f"warning: {problem}", markup=False, highlight=False, soft_wrap=True)
+    out.print(
+        f"{result.documents} document(s), {result.pages_rendered} page image(s) rendered, "
+        f"{result.pages_reused} reused, {result.bytes_written / 1e6:.1f} MB in {result.seconds:.1f} s",
+        markup=False, highlight=False, soft_wrap=True,
+    )
+    out.print(f"Open {result.index.resolve().as_uri()}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def inspect(
+    source_id: Annotated[str, typer.Argument(help="Source id, as in the catalog.")],
+    page: Annotated[int, typer.Option("--page", min=1, help="PDF page number (1-based).")],
+    data_dir: DataDirOpt = Path("data"),
+    png: Annotated[Path | None, typer.Option("--png", help="Write the page with its table overlays here.")] = None,
+) -> None:
+    """Show one page: its tables in the terminal and, with --png, the page with their boxes drawn."""
+    from flows.report import ReportError, inspect_page
+    from transforms.report_model import body_rows, column_headers
+
+    try:
+        found = inspect_page(data_dir, source_id, page, png)
+    except ReportError as exc:
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    view, doc = found.page, found.doc
+    label = f" (printed {view.page_label})" if view.page_label else ""
+    out.print(f"{source_id} page {view.page_number}{label}: {view.n_chars} characters, "
+              f"{len(view.overlays)} table(s)", markup=False, highlight=False, soft_wrap=True)
+    items = {i.item_seq: i for i in doc.items}
+    for seq in view.items_starting:
+        item = items[seq]
+        out.print(f"item {item.item_no or seq} starts: {item.title} → {'・'.join(item.targets)}", markup=False, highlight=False, soft_wrap=True)
+    tables = {t.table_id: t for t in doc.tables}
+    for overlay in view.overlays:
+        table = tables[overlay.table_id]
+        title = f"{table.label} {table.table_id} p.{table.pages}" + (f" ({table.unit})" if table.unit else "")
+        grid = Table(title=title, caption=table.caption or None, caption_justify="left", show_lines=False)
+        for header in column_headers(table):
+            grid.add_column(header, overflow="fold")
+        for row in body_rows(table, page_number=view.page_number):
+            grid.add_row(*("" if c is None else c.text for c in row))
+        out.print(grid)
+        for problem in table.problems:
+            err.print(f"{table.label}: {problem}", markup=False, highlight=False, soft_wrap=True)
+    for problem in found.problems:
+        err.print(problem, markup=False, highlight=False, soft_wrap=True)
+    if found.png is not None:
+        out.print(f"Wrote {found.png}", markup=False, highlight=False, soft_wrap=True)
+    elif png is None:
+        out.print("Add --png FILE for the page image with the tables' boxes drawn.", markup=False, highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     """Entry point of the `teian` console script."""
     try:
