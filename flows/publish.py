@@ -163,19 +163,26 @@ def publish_document(
 
 
 def _attach_items(records: dict[str, list[dict]], requests: list[dict]) -> None:
-    """Give tables and cells of a 提案要求 document the item_seq of the item whose pages hold them."""
-    spans = [(r["page_first"], r["page_last"], r["item_seq"]) for r in requests]
+    """Give tables and cells of a 提案要求 document the item_seq of the item they belong to.
 
-    def item_for(page: int) -> int | None:
-        found = None
-        for first, last, seq in spans:
-            if first <= page <= last:
-                found = seq  # a page shared by two items: the later one starts above the table rarely
-                break
-        return found
-
+    A table belongs to an item whose pages hold its first page; when a page holds several items,
+    the one whose text contains most of the table's cell texts wins (item text keeps table rows).
+    """
+    texts_by_table: dict[str, list[str]] = {}
+    for cell in records["cells"]:
+        if cell.get("text"):
+            texts_by_table.setdefault(cell["table_id"], []).append(cell["text"].replace(" ", ""))
     for table in records["tables"]:
-        table["item_seq"] = item_for(table["page_first"])
+        candidates = [r for r in requests if r["page_first"] <= table["page_first"] <= r["page_last"]]
+        if len(candidates) > 1:
+            texts = texts_by_table.get(table["table_id"], [])
+
+            def overlap(item: dict, texts: list[str] = texts) -> int:
+                body = (item.get("text") or "").replace(" ", "")
+                return sum(1 for t in texts if t in body)
+
+            candidates.sort(key=overlap, reverse=True)
+        table["item_seq"] = candidates[0]["item_seq"] if candidates else None
     seq_by_table = {t["table_id"]: t["item_seq"] for t in records["tables"]}
     for cell in records["cells"]:
         cell["item_seq"] = seq_by_table.get(cell["table_id"])

@@ -59,6 +59,9 @@ def test_sample_catalog_end_to_end(sample_catalog: Path, tmp_path: Path) -> None
         f"SELECT count(*) FROM '{processed}/request_targets/*.parquet' WHERE target = 'スポーツ庁'"
     ).fetchone()
     assert targets == (1,)
+    # the table on page 3 sits under item 2, although item 1 starts on the same page
+    owner = con.execute(f"SELECT item_seq FROM '{processed}/tables/sample-teian-r7.parquet'").fetchall()
+    assert owner == [(2,)]
 
 
 def test_second_run_publishes_nothing_and_a_change_rewrites_one_source(sample_catalog: Path, tmp_path: Path) -> None:
