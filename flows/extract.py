@@ -31,14 +31,28 @@ class Limits:
 
 
 def describe_open_error(exc: BaseException) -> str:
-    """Turn pdfminer/pdfplumber/pypdfium2 exceptions into a one-line reason a user understands."""
+    """Turn pdfminer/pdfplumber/pypdfium2 exceptions into a one-line reason a user understands.
+
+    The parsers' own messages are often empty (pdfplumber wraps pdfminer's PDFPasswordIncorrect
+    in a bare PdfminerException), so the whole chain of causes and arguments is searched.
+    """
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    words = " ".join(
+        f"{e.__class__.__name__} {e} " + " ".join(a.__class__.__name__ for a in e.args) for e in chain
+    ).lower()
     name = exc.__class__.__name__
-    text = str(exc) or name
-    lowered = (name + " " + text).lower()
-    if "password" in lowered or "encrypt" in lowered:
+    text = (str(exc) or " ".join(str(a) for a in exc.args) or name).strip()
+    if "password" in words or "encrypt" in words:
         return "encrypted PDF: wrong or missing password (set `password` in the catalog)"
-    if "pdfsyntax" in lowered or "no /root" in lowered or "xref" in lowered or "eof" in lowered:
+    if any(marker in words for marker in ("pdfsyntax", "no /root", "xref", "eof", "data format error",
+                                          "pdftypeerror", "pdfnovalidxref")):
         return f"corrupt PDF ({name}: {text[:120]})"
+    if "security" in words:  # pdfium: an unsupported security handler
+        return f"encrypted PDF with an unsupported security handler ({text[:120]})"
     return f"unreadable PDF ({name}: {text[:120]})"
 
 
@@ -137,7 +151,8 @@ def extract_batch(
             if completed.returncode == 4 or "MemoryError" in completed.stderr:
                 reason = f"pages {first}-{last}: memory limit of {limits.memory_mb} MB exceeded"
             elif completed.returncode < 0:
-                reason = f"pages {first}-{last}: worker killed by signal {-completed.returncode}"
+                reason = (f"pages {first}-{last}: worker killed by signal {-completed.returncode}"
+                          " (out of memory, or stopped from outside)")
             raise ExtractError(reason)
         with open(out, "rb") as handle:
             return pickle.load(handle)

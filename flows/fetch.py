@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urljoin, urlparse
 
 import httpx
 
@@ -142,13 +142,14 @@ def _next_url(response: httpx.Response, url: str, seen: set[str]) -> str:
     location = response.headers.get("location")
     if not location:
         raise FetchError(f"{url} returned HTTP {response.status_code} without a Location header")
-    try:
-        target = str(response.url.join(location))
-    except httpx.InvalidURL as exc:
-        raise FetchError(f"{url}: redirect to an invalid URL {location[:100]!r} ({exc})") from None
+    target = urljoin(str(response.url), location.strip())
     scheme = urlparse(target).scheme.lower()
     if scheme not in ("http", "https"):
-        raise FetchError(f"{url}: redirect to {scheme or 'a relative'}:// refused (only http and https are followed)")
+        raise FetchError(f"{url}: redirect to {scheme}:// refused (only http and https are followed)")
+    try:
+        httpx.URL(target)
+    except httpx.InvalidURL as exc:
+        raise FetchError(f"{url}: redirect to an invalid URL {location[:100]!r} ({exc})") from None
     if target in seen:
         raise FetchError(f"{url}: redirect loop (back to {target})")
     return target
@@ -182,6 +183,8 @@ def _download(
             raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
     except httpx.UnsupportedProtocol as exc:
         raise FetchError(f"{url}: unsupported scheme refused ({exc})") from None
+    except httpx.InvalidURL as exc:  # httpx parses a Location before we see it (e.g. data: URLs)
+        raise FetchError(f"{current}: redirect to an invalid URL refused ({exc})") from None
     except httpx.ConnectError as exc:
         if _is_dns_failure(exc):
             raise SourceGone(f"{current}: host not found ({exc})") from None
