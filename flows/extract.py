@@ -77,6 +77,25 @@ def count_pages(pdf_path: str, password: str | None = None) -> int:
         document.close()
 
 
+def _hit_memory_limit(limit_bytes: int) -> bool:
+    """Whether this process ran into its address-space cap.
+
+    Under RLIMIT_AS an allocation can fail anywhere, and C extensions report it in their own ways
+    (a SystemError "returned NULL", a parser error on a half-built object), not always as
+    MemoryError. The kernel's record of the peak address space says what really happened.
+    """
+    if limit_bytes <= 0:
+        return False
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024 >= limit_bytes - 64 * 1024 * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return False
+
+
 def _worker_main(argv: list[str]) -> int:
     pdf_path, password, first, last, out_path, memory_mb = argv
     limit = int(memory_mb) * 1024 * 1024
@@ -88,10 +107,10 @@ def _worker_main(argv: list[str]) -> int:
 
     try:
         pdf = pdfplumber.open(pdf_path, password=password or None)
-    except MemoryError:
-        print("memory limit exceeded while opening the PDF", file=sys.stderr)
-        return 4
     except Exception as exc:  # noqa: BLE001 - every parser failure becomes one clear line
+        if isinstance(exc, MemoryError) or _hit_memory_limit(limit):
+            print("memory limit exceeded while opening the PDF", file=sys.stderr)
+            return 4
         print(describe_open_error(exc), file=sys.stderr)
         return 3
     result: dict = {"pages": [], "page_labels": None}
@@ -106,10 +125,10 @@ def _worker_main(argv: list[str]) -> int:
             page = pages[index]
             try:
                 result["pages"].append(extract_page(page))
-            except MemoryError:
-                print(f"page {index + 1}: memory limit exceeded", file=sys.stderr)
-                return 4
             except Exception as exc:  # noqa: BLE001
+                if isinstance(exc, MemoryError) or _hit_memory_limit(limit):
+                    print(f"page {index + 1}: memory limit exceeded", file=sys.stderr)
+                    return 4
                 print(f"page {index + 1}: {describe_open_error(exc)}", file=sys.stderr)
                 return 3
             finally:

@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows import expected_failures
 from flows.extract import ExtractError, Limits, count_pages, extract_batch
 from flows.fetch import TIMEOUT_SECONDS, FetchError, TransientFetchError, fetch_source, result_dict
 from flows.lock import data_dir_lock
@@ -118,6 +119,7 @@ def refresh(
 ):
     """Bring every source's published datasets up to date with its current PDF."""
     logger = get_run_logger()
+    expected_failures.install()
     sources = load_catalog(catalog)
     if only:
         sources = [s for s in sources if s.id in set(only)]
