@@ -186,6 +186,8 @@ def _download(
     except httpx.InvalidURL as exc:  # httpx parses a Location before we see it (e.g. data: URLs)
         raise FetchError(f"{current}: redirect to an invalid URL refused ({exc})") from None
     except httpx.ConnectError as exc:
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc):  # a wrong certificate does not fix itself
+            raise FetchError(f"{current}: TLS certificate not trusted ({exc})") from None
         if _is_dns_failure(exc):
             raise SourceGone(f"{current}: host not found ({exc})") from None
         raise TransientFetchError(f"{current}: connection failed ({exc})") from None

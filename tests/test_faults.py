@@ -12,7 +12,8 @@ import pytest
 from flows.fetch import FetchError, SourceGone, TransientFetchError, fetch_source
 from flows.runner import run_refresh
 from flows.store import DataDir, read_jsonl
-from tests.httpserver import Route
+from tests.fixtures.tls import make_localhost_cert
+from tests.httpserver import FixtureServer, Route
 from transforms.catalog import Source
 
 MOVED_HOST = "http://teian-site-moved.invalid/kouiki/teian.pdf"  # .invalid never resolves (RFC 6761)
@@ -119,6 +120,33 @@ def test_relative_redirect_is_followed_and_recorded(http_server, tmp_path, sampl
     result = fetch_source(_source(url), DataDir(tmp_path))
     assert result.outcome == "new"
     assert result.fetched_from == http_server.url("/files/new.pdf")
+
+
+def test_redirect_from_http_to_https_is_followed(http_server, tmp_path, sample_pdf_bytes, monkeypatch) -> None:
+    cert, key = make_localhost_cert(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust the test certificate, verify as usual
+    secure = FixtureServer(tls=(cert, key)).start()
+    try:
+        target = secure.add("/doc.pdf", Route(body=sample_pdf_bytes["budget"]))
+        assert target.startswith("https://127.0.0.1:")
+        url = http_server.add("/doc.pdf", Route(redirect_to=target, redirect_status=301))
+        result = fetch_source(_source(url), DataDir(tmp_path / "data"))
+    finally:
+        secure.stop()
+    assert result.outcome == "new" and result.fetched_from == target
+    assert Path(result.path).read_bytes() == sample_pdf_bytes["budget"]
+
+
+def test_an_untrusted_certificate_fails_without_retry(tmp_path, sample_pdf_bytes) -> None:
+    cert, key = make_localhost_cert(tmp_path)
+    secure = FixtureServer(tls=(cert, key)).start()
+    try:
+        url = secure.add("/doc.pdf", Route(body=sample_pdf_bytes["budget"]))
+        with pytest.raises(FetchError, match="certificate not trusted") as caught:
+            fetch_source(_source(url), DataDir(tmp_path / "data"))
+    finally:
+        secure.stop()
+    assert not isinstance(caught.value, TransientFetchError)
 
 
 @pytest.mark.parametrize("scheme", ["file", "ftp", "data"])
