@@ -103,7 +103,11 @@ def _store(data_dir: DataDir, source_id: str, tmp: Path, sha256: str) -> tuple[P
 def _check_pdf_head(head: bytes, url: str) -> None:
     if not head.lstrip(b"\r\n\t \x00\xef\xbb\xbf")[:5] == b"%PDF-":
         snippet = head[:40].decode("latin-1", "replace").strip().replace("\n", " ")
-        kind = "an HTML page" if b"<html" in head.lower() or b"<!doctype" in head.lower() else "not a PDF"
+        kind = (
+            "an HTML page"
+            if b"<html" in head.lower() or b"<!doctype" in head.lower()
+            else "not a PDF"
+        )
         raise FetchError(f"{url} returned {kind} (starts with {snippet[:30]!r})")
 
 
@@ -132,9 +136,17 @@ def _copy_local(source: Source, data_dir: DataDir, tmp_dir: Path) -> tuple[Path,
 def _is_dns_failure(exc: BaseException) -> bool:
     """getaddrinfo said the name does not exist (EAI_NONAME), as for a site whose domain lapsed."""
     text = str(exc)
-    return any(marker in text for marker in ("Name or service not known", "nodename nor servname",
-                                             "No address associated with hostname", "[Errno -2]",
-                                             "[Errno -5]", "[Errno 11001]"))
+    return any(
+        marker in text
+        for marker in (
+            "Name or service not known",
+            "nodename nor servname",
+            "No address associated with hostname",
+            "[Errno -2]",
+            "[Errno -5]",
+            "[Errno 11001]",
+        )
+    )
 
 
 def _next_url(response: httpx.Response, url: str, seen: set[str]) -> str:
@@ -145,7 +157,9 @@ def _next_url(response: httpx.Response, url: str, seen: set[str]) -> str:
     target = urljoin(str(response.url), location.strip())
     scheme = urlparse(target).scheme.lower()
     if scheme not in ("http", "https"):
-        raise FetchError(f"{url}: redirect to {scheme}:// refused (only http and https are followed)")
+        raise FetchError(
+            f"{url}: redirect to {scheme}:// refused (only http and https are followed)"
+        )
     try:
         httpx.URL(target)
     except httpx.InvalidURL as exc:
@@ -269,9 +283,19 @@ def fetch_source(
     fallback = archive_url_for(source)
     errors: list[str] = []
     for url in [source.url] + ([fallback] if fallback else []):
-        attempt = {"time": now_utc(), "source_id": source.id, "url": url, "status": None, "bytes": None,
-                   "sha256": None, "etag": None, "last_modified": None, "fetched_from": None,
-                   "archive": url != source.url, "error": None}
+        attempt = {
+            "time": now_utc(),
+            "source_id": source.id,
+            "url": url,
+            "status": None,
+            "bytes": None,
+            "sha256": None,
+            "etag": None,
+            "last_modified": None,
+            "fetched_from": None,
+            "archive": url != source.url,
+            "error": None,
+        }
         try:
             if url.startswith(("http://", "https://")):
                 headers = {}
@@ -282,20 +306,34 @@ def fetch_source(
                     if previous.get("last_modified"):
                         headers["If-Modified-Since"] = previous["last_modified"]
                 tmp, sha256, size, response = _download(url, raw_dir, headers, timeout, max_bytes)
-                attempt.update(status=response.status_code, etag=response.headers.get("etag"),
-                               last_modified=response.headers.get("last-modified"),
-                               fetched_from=str(response.url))
+                attempt.update(
+                    status=response.status_code,
+                    etag=response.headers.get("etag"),
+                    last_modified=response.headers.get("last-modified"),
+                    fetched_from=str(response.url),
+                )
                 if tmp is None:  # 304 Not Modified: the stored file is still current
                     assert previous is not None
-                    attempt.update(sha256=previous["sha256"], bytes=previous.get("bytes"),
-                                   etag=attempt["etag"] or previous.get("etag"),
-                                   last_modified=attempt["last_modified"] or previous.get("last_modified"),
-                                   fetched_from=previous.get("fetched_from") or url)
+                    attempt.update(
+                        sha256=previous["sha256"],
+                        bytes=previous.get("bytes"),
+                        etag=attempt["etag"] or previous.get("etag"),
+                        last_modified=attempt["last_modified"] or previous.get("last_modified"),
+                        fetched_from=previous.get("fetched_from") or url,
+                    )
                     append_jsonl(log, attempt)
                     path = data_dir.raw_pdf(source.id, previous["sha256"])
-                    return FetchResult(source.id, str(path), previous["sha256"], path.stat().st_size,
-                                       attempt["fetched_from"], attempt["time"], "not-modified",
-                                       attempt["etag"], attempt["last_modified"])
+                    return FetchResult(
+                        source.id,
+                        str(path),
+                        previous["sha256"],
+                        path.stat().st_size,
+                        attempt["fetched_from"],
+                        attempt["time"],
+                        "not-modified",
+                        attempt["etag"],
+                        attempt["last_modified"],
+                    )
             else:
                 if url != source.url:
                     raise FetchError(f"archive url {url} must be http(s)")
@@ -304,8 +342,17 @@ def fetch_source(
             path, created = _store(data_dir, source.id, tmp, sha256)
             attempt.update(sha256=sha256, bytes=size)
             append_jsonl(log, attempt)
-            return FetchResult(source.id, str(path), sha256, size, attempt["fetched_from"], attempt["time"],
-                               "new" if created else "unchanged", attempt["etag"], attempt["last_modified"])
+            return FetchResult(
+                source.id,
+                str(path),
+                sha256,
+                size,
+                attempt["fetched_from"],
+                attempt["time"],
+                "new" if created else "unchanged",
+                attempt["etag"],
+                attempt["last_modified"],
+            )
         except SourceGone as exc:
             attempt["error"] = str(exc)
             append_jsonl(log, attempt)
@@ -319,7 +366,9 @@ def fetch_source(
             raise
     if fallback:
         raise FetchError(f"{errors[0]}; archived copy: {errors[-1]}")
-    raise SourceGone(errors[0] + " (no archived copy: set `archive = true` or `archive_url` in the catalog)")
+    raise SourceGone(
+        errors[0] + " (no archived copy: set `archive = true` or `archive_url` in the catalog)"
+    )
 
 
 def result_dict(result: FetchResult) -> dict:

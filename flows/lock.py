@@ -18,7 +18,11 @@ from pathlib import Path
 
 LOCK_NAME = ".teian.lock"
 # Temp files of interrupted writes: raw downloads (flows.fetch) and atomic replaces (flows.store).
-STALE_PATTERNS = ((Path("raw"), "*/.fetch.*.part"), (Path("processed"), "*/.*.tmp"), (Path("state"), ".*.tmp"))
+STALE_PATTERNS = (
+    (Path("raw"), "*/.fetch.*.part"),
+    (Path("processed"), "*/.*.tmp"),
+    (Path("state"), ".*.tmp"),
+)
 
 _held: dict[Path, int] = {}
 _held_guard = threading.Lock()

@@ -48,7 +48,9 @@ def check_server() -> str:
     with get_client(sync_client=True) as client:
         problem = client.api_healthcheck()
     if problem is not None:
-        raise ServeSetupError(f"no Prefect server answers at {url} ({problem.__class__.__name__}); {SERVER_HINT}")
+        raise ServeSetupError(
+            f"no Prefect server answers at {url} ({problem.__class__.__name__}); {SERVER_HINT}"
+        )
     return url
 
 

@@ -66,7 +66,9 @@ class FixtureServer:
                 if route.reset:
                     # linger 0: closing sends a TCP RST, as a crashing server or a middlebox does.
                     # The descriptor is closed directly: socket.close() would wait for rfile/wfile.
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
                     os.close(self.connection.detach())
                     self.close_connection = True
                     return

@@ -45,8 +45,14 @@ def start_process(command: list[str], env: dict[str, str], log: Path) -> subproc
     """Start `command` in its own process group, so stopping it also stops what it spawned."""
     handle = open(log, "wb")
     try:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     finally:
         handle.close()
 
@@ -65,8 +71,13 @@ def stop_process(process: subprocess.Popen, grace: float = 20.0) -> None:
         pass
 
 
-def wait_for(probe: Callable[[], T | None], deadline: float, what: str, alive: subprocess.Popen | None = None,
-             interval: float = 0.5) -> T:
+def wait_for(
+    probe: Callable[[], T | None],
+    deadline: float,
+    what: str,
+    alive: subprocess.Popen | None = None,
+    interval: float = 0.5,
+) -> T:
     """Poll `probe` until it returns something; fail (not skip) with `what` when time runs out."""
     end = time.monotonic() + deadline
     while time.monotonic() < end:
@@ -79,7 +90,9 @@ def wait_for(probe: Callable[[], T | None], deadline: float, what: str, alive: s
     raise AssertionError(f"{what}: still waiting after {deadline:g}s")
 
 
-def start_prefect_server(prefect_home: Path, log: Path, deadline: float = 120.0) -> tuple[subprocess.Popen, str]:
+def start_prefect_server(
+    prefect_home: Path, log: Path, deadline: float = 120.0
+) -> tuple[subprocess.Popen, str]:
     """`prefect server start` on a free port; returns (process, API URL) once /api/health answers.
 
     Returns the process even when it never became healthy (the caller decides to skip), with an
@@ -89,8 +102,19 @@ def start_prefect_server(prefect_home: Path, log: Path, deadline: float = 120.0)
     env = base_env(prefect_home)
     env.update(PREFECT_UI_ENABLED="false", PREFECT_SERVER_LOGGING_LEVEL="WARNING")
     process = start_process(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env, log,
+        [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env,
+        log,
     )
     api = f"http://127.0.0.1:{port}/api"
 

@@ -43,7 +43,9 @@ def bad_dir(tmp_path_factory) -> Path:
         ("encrypted.pdf", "wrong", ENCRYPTED),
     ],
 )
-def test_unopenable_pdfs_have_a_clear_reason(bad_dir: Path, name: str, password: str | None, reason: str) -> None:
+def test_unopenable_pdfs_have_a_clear_reason(
+    bad_dir: Path, name: str, password: str | None, reason: str
+) -> None:
     with pytest.raises(ExtractError) as caught:
         count_pages(str(bad_dir / name), password)
     assert str(caught.value).startswith(reason), caught.value
@@ -61,11 +63,19 @@ def test_recoverable_pdfs_open(bad_dir: Path, tmp_path: Path) -> None:
 def test_a_page_that_hangs_the_parser_hits_the_time_limit(bad_dir: Path, tmp_path: Path) -> None:
     """The page needs minutes; the batch is given 3 s and its worker is killed, leaving no file."""
     with pytest.raises(ExtractError, match=r"pages 1-2: gave up after 3s"):
-        extract_batch(str(bad_dir / "parser-bomb.pdf"), 1, 2, tmp_path, limits=Limits(time_seconds=3, memory_mb=3072))
+        extract_batch(
+            str(bad_dir / "parser-bomb.pdf"),
+            1,
+            2,
+            tmp_path,
+            limits=Limits(time_seconds=3, memory_mb=3072),
+        )
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_page_that_eats_memory_hits_the_memory_limit(bad_dir: Path, tmp_path: Path, sample_pdf_bytes) -> None:
+def test_a_page_that_eats_memory_hits_the_memory_limit(
+    bad_dir: Path, tmp_path: Path, sample_pdf_bytes
+) -> None:
     limits = Limits(time_seconds=600, memory_mb=600)
     with pytest.raises(ExtractError, match=r"memory limit of 600 MB exceeded"):
         extract_batch(str(bad_dir / "parser-bomb.pdf"), 1, 2, tmp_path, limits=limits)
@@ -90,14 +100,25 @@ def test_bad_pdfs_through_the_cli(bad_dir: Path, sample_catalog: Path, tmp_path:
     }
     text = sample_catalog.read_text(encoding="utf-8")
     for source_id, name in entries.items():
-        text += f'\n[[source]]\nid = "{source_id}"\ntitle = "{source_id}"\nurl = "{bad_dir / name}"\n'
+        text += (
+            f'\n[[source]]\nid = "{source_id}"\ntitle = "{source_id}"\nurl = "{bad_dir / name}"\n'
+        )
         if source_id == "encrypted-unlocked":
             text += f'password = "{PASSWORD}"\n'
     sample_catalog.write_text(text, encoding="utf-8")
     data_dir = tmp_path / "data"
 
-    result = teian("run", "--catalog", str(sample_catalog), "--data-dir", str(data_dir),
-                   "--memory-limit", "700", "--workers", "2")
+    result = teian(
+        "run",
+        "--catalog",
+        str(sample_catalog),
+        "--data-dir",
+        str(data_dir),
+        "--memory-limit",
+        "700",
+        "--workers",
+        "2",
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     expected = {
@@ -119,14 +140,22 @@ def test_bad_pdfs_through_the_cli(bad_dir: Path, sample_catalog: Path, tmp_path:
         assert row["status"] == status, (source_id, row)
         pages = data_dir / "processed" / "pages" / f"{source_id}.parquet"
         if status == "failed":
-            assert row["error"].startswith(f"{stage}: ") and reason in row["error"], (source_id, row["error"])
+            assert row["error"].startswith(f"{stage}: ") and reason in row["error"], (
+                source_id,
+                row["error"],
+            )
             assert not row["is_current"] and not pages.exists()
-            assert any(line.startswith(f"{source_id}: {stage}: ") and reason in line for line in stderr_lines), source_id
+            assert any(
+                line.startswith(f"{source_id}: {stage}: ") and reason in line
+                for line in stderr_lines
+            ), source_id
         else:
             assert row["is_current"] and pq.read_table(pages).num_rows == row["page_count"]
             assert (row["error"] or "").startswith(reason or ""), (source_id, row["error"])
     assert "scanned: warning: no text layer: needs OCR" in result.stdout
-    unlocked = pq.read_table(data_dir / "processed" / "pages" / "encrypted-unlocked.parquet").to_pylist()
+    unlocked = pq.read_table(
+        data_dir / "processed" / "pages" / "encrypted-unlocked.parquet"
+    ).to_pylist()
     assert "Encrypted budget list" in unlocked[0]["text_raw"]
     # the raw store keeps even the bad files (evidence), except the empty one, which never was a PDF
     assert not list((data_dir / "raw" / "zero-byte").glob("*.pdf"))

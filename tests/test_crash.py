@@ -33,7 +33,9 @@ def _all_parquet_readable(processed: Path) -> dict[Path, set[str]]:
     found = {}
     for path in sorted(processed.rglob("*.parquet")):
         table = pq.read_table(path)
-        found[path] = set(table.column("doc_id").to_pylist()) if "doc_id" in table.column_names else set()
+        found[path] = (
+            set(table.column("doc_id").to_pylist()) if "doc_id" in table.column_names else set()
+        )
     assert found, "nothing published"
     return found
 
@@ -46,15 +48,29 @@ def _kill_group(process: subprocess.Popen) -> None:
 
 def _run_cli(catalog: Path, data_dir: Path, home: Path, log: Path, **env: str) -> subprocess.Popen:
     return start_process(
-        [sys.executable, "-m", "flows", "run", "--catalog", str(catalog), "--data-dir", str(data_dir), "--workers", "2"],
-        {**base_env(home), **env}, log,
+        [
+            sys.executable,
+            "-m",
+            "flows",
+            "run",
+            "--catalog",
+            str(catalog),
+            "--data-dir",
+            str(data_dir),
+            "--workers",
+            "2",
+        ],
+        {**base_env(home), **env},
+        log,
     )
 
 
 # ---------------------------------------------------------------- one run at a time
 
 
-def test_a_second_run_on_a_busy_data_dir_exits_1_with_one_line(sample_catalog: Path, tmp_path: Path) -> None:
+def test_a_second_run_on_a_busy_data_dir_exits_1_with_one_line(
+    sample_catalog: Path, tmp_path: Path
+) -> None:
     data_dir = tmp_path / "data"
     with data_dir_lock(data_dir):
         result = teian("run", "--catalog", str(sample_catalog), "--data-dir", str(data_dir))
@@ -66,13 +82,22 @@ def test_a_second_run_on_a_busy_data_dir_exits_1_with_one_line(sample_catalog: P
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_the_flow_refuses_a_busy_data_dir_and_a_killed_holder_frees_it(sample_catalog: Path, tmp_path: Path) -> None:
+def test_the_flow_refuses_a_busy_data_dir_and_a_killed_holder_frees_it(
+    sample_catalog: Path, tmp_path: Path
+) -> None:
     data_dir = tmp_path / "data"
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from flows.lock import data_dir_lock\n"
-         f"with data_dir_lock(Path({str(data_dir)!r})):\n    print('held', flush=True); time.sleep(600)"],
-        cwd=ROOT, env=base_env(tmp_path / "home"), stdout=subprocess.PIPE, text=True, start_new_session=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from flows.lock import data_dir_lock\n"
+            f"with data_dir_lock(Path({str(data_dir)!r})):\n    print('held', flush=True); time.sleep(600)",
+        ],
+        cwd=ROOT,
+        env=base_env(tmp_path / "home"),
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     try:
         assert holder.stdout.readline().strip() == "held"
@@ -96,7 +121,9 @@ def test_sigkill_during_fetch(http_server, sample_pdf_bytes, tmp_path: Path) -> 
     route = Route(body=old)
     url = http_server.add("/budget.pdf", route)
     catalog = tmp_path / "catalog.toml"
-    catalog.write_text(f'[[source]]\nid = "remote"\ntitle = "予算書"\nurl = "{url}"\n', encoding="utf-8")
+    catalog.write_text(
+        f'[[source]]\nid = "remote"\ntitle = "予算書"\nurl = "{url}"\n', encoding="utf-8"
+    )
     data_dir = tmp_path / "data"
     raw = data_dir / "raw" / "remote"
     state, _ = run_refresh(catalog=str(catalog), data_dir=str(data_dir), workers=2)
@@ -110,8 +137,12 @@ def test_sigkill_during_fetch(http_server, sample_pdf_bytes, tmp_path: Path) -> 
     hits = route.hits
     run = _run_cli(catalog, data_dir, tmp_path / "home", tmp_path / "killed.log")
     try:
-        wait_for(lambda: (route.hits > hits and list(raw.glob(".fetch.*.part"))) or None, 180,
-                 "download of the new version", alive=run)
+        wait_for(
+            lambda: (route.hits > hits and list(raw.glob(".fetch.*.part"))) or None,
+            180,
+            "download of the new version",
+            alive=run,
+        )
     finally:
         _kill_group(run)
 
@@ -129,8 +160,13 @@ def test_sigkill_during_fetch(http_server, sample_pdf_bytes, tmp_path: Path) -> 
     pdfs = _snapshot(raw)
     assert all(pdfs[p] == b for p, b in old_pdfs.items())
     assert sorted(b for p, b in pdfs.items() if p.suffix == ".pdf") == sorted([old, new])
-    new_doc_ids = set().union(*(ids for path, ids in _all_parquet_readable(data_dir / "processed").items()
-                                if "documents" not in path.parts))
+    new_doc_ids = set().union(
+        *(
+            ids
+            for path, ids in _all_parquet_readable(data_dir / "processed").items()
+            if "documents" not in path.parts
+        )
+    )
     assert len(new_doc_ids) == 1 and new_doc_ids.isdisjoint(old_doc_ids)
     history = pq.read_table(data_dir / "processed" / "documents" / "remote.parquet").to_pylist()
     assert [h["is_current"] for h in history] == [False, True]
@@ -154,11 +190,20 @@ def test_sigkill_during_publish(sample_catalog: Path, tmp_path: Path) -> None:
     # not yet renamed over the published one (pages and tables are already replaced by then)
     budget = sample_catalog.parent / "budget-sample.pdf"
     budget.write_bytes((sample_catalog.parent / "teian-sample.pdf").read_bytes())
-    run = _run_cli(sample_catalog, data_dir, tmp_path / "home", tmp_path / "killed.log",
-                   TEIAN_TEST_PAUSE_BEFORE_REPLACE="cells/sample-budget-r8.parquet")
+    run = _run_cli(
+        sample_catalog,
+        data_dir,
+        tmp_path / "home",
+        tmp_path / "killed.log",
+        TEIAN_TEST_PAUSE_BEFORE_REPLACE="cells/sample-budget-r8.parquet",
+    )
     try:
-        wait_for(lambda: list((processed / "cells").glob(".sample-budget-r8.parquet.*.tmp")) or None, 240,
-                 "publish of the new cells file", alive=run)
+        wait_for(
+            lambda: list((processed / "cells").glob(".sample-budget-r8.parquet.*.tmp")) or None,
+            240,
+            "publish of the new cells file",
+            alive=run,
+        )
     finally:
         _kill_group(run)
 
@@ -169,7 +214,9 @@ def test_sigkill_during_publish(sample_catalog: Path, tmp_path: Path) -> None:
             continue  # the old complete version
         # otherwise the new complete version: one document, not the old one
         assert "sample-budget-r8" in path.name and len(ids) == 1 and budget_old_id not in ids, path
-    assert processed / "cells" / "sample-budget-r8.parquet" not in {p for p in after if p.read_bytes() != before[p]}
+    assert processed / "cells" / "sample-budget-r8.parquet" not in {
+        p for p in after if p.read_bytes() != before[p]
+    }
     for source_file in ("documents/sample-budget-r8.parquet", "documents/sample-teian-r7.parquet"):
         assert (processed / source_file).read_bytes() == before[processed / source_file]
     raw_after = _snapshot(data_dir / "raw")
@@ -179,10 +226,17 @@ def test_sigkill_during_publish(sample_catalog: Path, tmp_path: Path) -> None:
     state, result = run_refresh(catalog=str(sample_catalog), data_dir=str(data_dir), workers=2)
     assert not state.is_failed(), state.message
     outcome = {r["source_id"]: r["outcome"] for r in result["sources"]}
-    assert outcome["sample-teian-r7"] == "unchanged" and outcome["sample-budget-r8"] in ("published", "partial")
+    assert outcome["sample-teian-r7"] == "unchanged" and outcome["sample-budget-r8"] in (
+        "published",
+        "partial",
+    )
     final = _all_parquet_readable(processed)
-    budget_ids = {i for p, ids in final.items() if p.stem == "sample-budget-r8" and "documents" not in p.parts
-                  for i in ids}
+    budget_ids = {
+        i
+        for p, ids in final.items()
+        if p.stem == "sample-budget-r8" and "documents" not in p.parts
+        for i in ids
+    }
     assert len(budget_ids) == 1 and budget_old_id not in budget_ids
     assert not list(processed.rglob(".*.tmp"))
     history = pq.read_table(processed / "documents" / "sample-budget-r8.parquet").to_pylist()

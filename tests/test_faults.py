@@ -16,7 +16,9 @@ from tests.fixtures.tls import make_localhost_cert
 from tests.httpserver import FixtureServer, Route
 from transforms.catalog import Source
 
-MOVED_HOST = "http://teian-site-moved.invalid/kouiki/teian.pdf"  # .invalid never resolves (RFC 6761)
+MOVED_HOST = (
+    "http://teian-site-moved.invalid/kouiki/teian.pdf"  # .invalid never resolves (RFC 6761)
+)
 
 
 def _source(url: str, **kw) -> Source:
@@ -53,7 +55,9 @@ def test_connection_reset_is_transient_and_logged(http_server, tmp_path) -> None
     assert _last_log(data)["error"]
 
 
-def test_truncated_body_is_transient_and_leaves_nothing(http_server, tmp_path, sample_pdf_bytes) -> None:
+def test_truncated_body_is_transient_and_leaves_nothing(
+    http_server, tmp_path, sample_pdf_bytes
+) -> None:
     body = sample_pdf_bytes["budget"]
     url = http_server.add("/cut.pdf", Route(body=body, truncate_to=len(body) // 2))
     data = DataDir(tmp_path)
@@ -75,7 +79,9 @@ def test_truncated_body_is_transient_and_leaves_nothing(http_server, tmp_path, s
         (b"", "application/pdf", "empty body"),
     ],
 )
-def test_non_pdf_bodies_with_200_are_rejected(http_server, tmp_path, body, content_type, reason) -> None:
+def test_non_pdf_bodies_with_200_are_rejected(
+    http_server, tmp_path, body, content_type, reason
+) -> None:
     url = http_server.add("/doc.pdf", Route(body=body, content_type=content_type))
     data = DataDir(tmp_path)
     with pytest.raises(FetchError, match=reason) as caught:
@@ -109,12 +115,16 @@ def test_redirect_loop_fails(http_server, tmp_path) -> None:
 
 def test_endless_redirect_chain_fails(http_server, tmp_path) -> None:
     for hop in range(15):
-        http_server.add(f"/hop{hop}.pdf", Route(redirect_to=f"/hop{hop + 1}.pdf", redirect_status=307))
+        http_server.add(
+            f"/hop{hop}.pdf", Route(redirect_to=f"/hop{hop + 1}.pdf", redirect_status=307)
+        )
     with pytest.raises(FetchError, match="more than 10 redirects"):
         fetch_source(_source(http_server.url("/hop0.pdf")), DataDir(tmp_path))
 
 
-def test_relative_redirect_is_followed_and_recorded(http_server, tmp_path, sample_pdf_bytes) -> None:
+def test_relative_redirect_is_followed_and_recorded(
+    http_server, tmp_path, sample_pdf_bytes
+) -> None:
     http_server.add("/files/new.pdf", Route(body=sample_pdf_bytes["budget"]))
     url = http_server.add("/old.pdf", Route(redirect_to="/files/new.pdf", redirect_status=301))
     result = fetch_source(_source(url), DataDir(tmp_path))
@@ -122,7 +132,9 @@ def test_relative_redirect_is_followed_and_recorded(http_server, tmp_path, sampl
     assert result.fetched_from == http_server.url("/files/new.pdf")
 
 
-def test_redirect_from_http_to_https_is_followed(http_server, tmp_path, sample_pdf_bytes, monkeypatch) -> None:
+def test_redirect_from_http_to_https_is_followed(
+    http_server, tmp_path, sample_pdf_bytes, monkeypatch
+) -> None:
     cert, key = make_localhost_cert(tmp_path)
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust the test certificate, verify as usual
     secure = FixtureServer(tls=(cert, key)).start()
@@ -150,17 +162,26 @@ def test_an_untrusted_certificate_fails_without_retry(tmp_path, sample_pdf_bytes
 
 
 @pytest.mark.parametrize("scheme", ["file", "ftp", "data"])
-def test_redirect_to_a_non_http_scheme_is_refused(http_server, tmp_path, sample_pdf_bytes, scheme) -> None:
+def test_redirect_to_a_non_http_scheme_is_refused(
+    http_server, tmp_path, sample_pdf_bytes, scheme
+) -> None:
     # a real PDF on this machine: a remote server must not be able to make us read it
     secret = tmp_path / "local" / "private.pdf"
     secret.parent.mkdir()
     secret.write_bytes(sample_pdf_bytes["budget"])
-    location = {"file": secret.as_uri(), "ftp": "ftp://127.0.0.1/private.pdf",
-                "data": "data:application/pdf;base64,JVBERi0xLjQK"}[scheme]
+    location = {
+        "file": secret.as_uri(),
+        "ftp": "ftp://127.0.0.1/private.pdf",
+        "data": "data:application/pdf;base64,JVBERi0xLjQK",
+    }[scheme]
     url = http_server.add("/doc.pdf", Route(redirect_to=location))
     data = DataDir(tmp_path / "data")
-    with pytest.raises(FetchError, match="redirect to an invalid URL refused" if scheme == "data"
-                       else f"redirect to {scheme}:// refused"):
+    with pytest.raises(
+        FetchError,
+        match="redirect to an invalid URL refused"
+        if scheme == "data"
+        else f"redirect to {scheme}:// refused",
+    ):
         fetch_source(_source(url), data)
     assert _raw_files(data) == []
     assert "refused" in _last_log(data)["error"]
@@ -184,11 +205,14 @@ def test_gone_and_archive_missing_too(http_server, tmp_path, monkeypatch) -> Non
         fetch_source(_source(url, archive=True), data)
     log = read_jsonl(data.fetch_log("s1"))
     assert [entry["archive"] for entry in log] == [False, True]
-    assert log[1]["url"].startswith(http_server.url("/web/")) and log[1]["url"].endswith("id_/" + url)
+    assert log[1]["url"].startswith(http_server.url("/web/")) and log[1]["url"].endswith(
+        "id_/" + url
+    )
 
 
-def test_unknown_host_with_archive_fetches_the_archived_copy(http_server, tmp_path, sample_pdf_bytes,
-                                                            monkeypatch) -> None:
+def test_unknown_host_with_archive_fetches_the_archived_copy(
+    http_server, tmp_path, sample_pdf_bytes, monkeypatch
+) -> None:
     monkeypatch.setenv("TEIAN_ARCHIVE_BASE", http_server.url("/web"))
     http_server.add("/web/*", Route(redirect_to=http_server.url("/capture/20150301id_/teian.pdf")))
     http_server.add("/capture/20150301id_/teian.pdf", Route(body=sample_pdf_bytes["teian"]))
@@ -206,7 +230,9 @@ def test_unknown_host_with_archive_fetches_the_archived_copy(http_server, tmp_pa
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_network_faults_through_the_flow(http_server, tmp_path, sample_pdf_bytes, monkeypatch) -> None:
+def test_network_faults_through_the_flow(
+    http_server, tmp_path, sample_pdf_bytes, monkeypatch
+) -> None:
     """One run over every kind of network fault: the good sources are published, each bad one
     fails alone with its reason in `documents.error`, the run ends Failed and its summary
     artifact lists every source."""
@@ -234,18 +260,27 @@ def test_network_faults_through_the_flow(http_server, tmp_path, sample_pdf_bytes
     for name, route in routes.items():
         http_server.add(f"/{name}.pdf", route)
     http_server.add("/web/*", Route(body=pdf))  # the archive has a copy of everything
-    entries = [f'[[source]]\nid = "{name}"\ntitle = "{name}"\nurl = "{http_server.url(f"/{name}.pdf")}"\n'
-               for name in routes]
+    entries = [
+        f'[[source]]\nid = "{name}"\ntitle = "{name}"\nurl = "{http_server.url(f"/{name}.pdf")}"\n'
+        for name in routes
+    ]
     entries[-1] += "archive = true\n"
-    entries.append(f'[[source]]\nid = "moved-host"\ntitle = "moved"\nurl = "{MOVED_HOST}"\n'
-                   f'archive_url = "{http_server.url("/capture/moved.pdf")}"\n')
+    entries.append(
+        f'[[source]]\nid = "moved-host"\ntitle = "moved"\nurl = "{MOVED_HOST}"\n'
+        f'archive_url = "{http_server.url("/capture/moved.pdf")}"\n'
+    )
     http_server.add("/capture/moved.pdf", Route(body=pdf))
     catalog = tmp_path / "catalog.toml"
     catalog.write_text("\n".join(entries), encoding="utf-8")
     data_dir = tmp_path / "data"
 
-    state, result = run_refresh(catalog=str(catalog), data_dir=str(data_dir), workers=2,
-                                retry_delays=[0.1, 0.1], fetch_timeout=0.5)
+    state, result = run_refresh(
+        catalog=str(catalog),
+        data_dir=str(data_dir),
+        workers=2,
+        retry_delays=[0.1, 0.1],
+        fetch_timeout=0.5,
+    )
     assert state.is_failed()
     outcome = {r["source_id"]: r for r in result["sources"]}
     published = {"good", "flaky", "gone-archived", "moved-host"}
@@ -261,7 +296,9 @@ def test_network_faults_through_the_flow(http_server, tmp_path, sample_pdf_bytes
     assert {s for s, r in outcome.items() if r["outcome"] == "failed"} == set(reasons)
     assert routes["flaky"].hits == 2
     assert routes["down"].hits == 3 and routes["slow"].hits == 3  # first try + 2 retries
-    assert routes["html"].hits == 1 and routes["loop"].hits == 1 and routes["gone"].hits == 1  # not retried
+    assert (
+        routes["html"].hits == 1 and routes["loop"].hits == 1 and routes["gone"].hits == 1
+    )  # not retried
 
     documents = data_dir / "processed" / "documents"
     for source_id, reason in reasons.items():
@@ -271,10 +308,13 @@ def test_network_faults_through_the_flow(http_server, tmp_path, sample_pdf_bytes
         log = read_jsonl(data_dir / "raw" / source_id / "fetch-log.jsonl")
         assert log and all(entry["error"] for entry in log)
         assert {"gone": "HTTP 404"}.get(source_id, reason) in log[-1]["error"]
-        assert not [p for p in (data_dir / "raw" / source_id).iterdir() if p.name != "fetch-log.jsonl"]
+        assert not [
+            p for p in (data_dir / "raw" / source_id).iterdir() if p.name != "fetch-log.jsonl"
+        ]
         assert not (data_dir / "processed" / "pages" / f"{source_id}.parquet").exists()
     fetched_from = {
-        s: pq.read_table(documents / f"{s}.parquet").to_pylist()[-1]["fetched_from"] for s in published
+        s: pq.read_table(documents / f"{s}.parquet").to_pylist()[-1]["fetched_from"]
+        for s in published
     }
     assert fetched_from["good"] == http_server.url("/good.pdf")
     assert fetched_from["gone-archived"].startswith(http_server.url("/web/"))
@@ -284,19 +324,35 @@ def test_network_faults_through_the_flow(http_server, tmp_path, sample_pdf_bytes
     flow_run_id = state.state_details.flow_run_id
     with get_client(sync_client=True) as client:
         [artifact] = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["teian-run-summary"]),
-                                           flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=["teian-run-summary"]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]),
+            )
         )
     for source_id, row in outcome.items():
         assert f"| {source_id} | {row['outcome']} |" in artifact.data
 
     # a failed fetch never touches the last good data: the archive going away now changes nothing
-    before = {p: p.read_bytes() for p in (data_dir / "processed").rglob("*.parquet") if "documents" not in p.parts}
+    before = {
+        p: p.read_bytes()
+        for p in (data_dir / "processed").rglob("*.parquet")
+        if "documents" not in p.parts
+    }
     routes["good"].fail_times = 100
-    state, result = run_refresh(catalog=str(catalog), data_dir=str(data_dir), workers=2, only=["good"],
-                                retry_delays=[], fetch_timeout=0.5)
+    state, result = run_refresh(
+        catalog=str(catalog),
+        data_dir=str(data_dir),
+        workers=2,
+        only=["good"],
+        retry_delays=[],
+        fetch_timeout=0.5,
+    )
     assert state.is_failed()
-    after = {p: p.read_bytes() for p in (data_dir / "processed").rglob("*.parquet") if "documents" not in p.parts}
+    after = {
+        p: p.read_bytes()
+        for p in (data_dir / "processed").rglob("*.parquet")
+        if "documents" not in p.parts
+    }
     assert after == before
     history = pq.read_table(documents / "good.parquet").to_pylist()
     assert [(h["status"], h["is_current"]) for h in history] == [("ok", True), ("failed", False)]
