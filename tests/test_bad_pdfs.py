@@ -161,3 +161,43 @@ def test_bad_pdfs_through_the_cli(bad_dir: Path, sample_catalog: Path, tmp_path:
     assert not list((data_dir / "raw" / "zero-byte").glob("*.pdf"))
     assert len(list((data_dir / "raw" / "parser-bomb").glob("*.pdf"))) == 1
     assert not list((data_dir / "work").rglob("*.pkl"))
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_failed_extraction_keeps_the_last_good_data(sample_catalog: Path, tmp_path: Path) -> None:
+    from flows.runner import run_refresh
+
+    data_dir = tmp_path / "data"
+    state, _ = run_refresh(
+        catalog=str(sample_catalog), data_dir=str(data_dir), workers=2, only=["sample-budget-r8"]
+    )
+    assert state.is_completed()
+    published = {
+        p: p.read_bytes()
+        for p in (data_dir / "processed").rglob("*.parquet")
+        if "documents" not in p.parts
+    }
+    good_raw = {p: p.read_bytes() for p in (data_dir / "raw" / "sample-budget-r8").glob("*.pdf")}
+
+    # the publisher replaces the document with a broken upload
+    (sample_catalog.parent / "budget-sample.pdf").write_bytes(bad_pdfs.corrupt_xref_pdf())
+    state, result = run_refresh(
+        catalog=str(sample_catalog), data_dir=str(data_dir), workers=2, only=["sample-budget-r8"]
+    )
+    assert state.is_failed()
+    [row] = result["sources"]
+    assert (
+        row["outcome"] == "failed" and row["stage"] == "extract" and "corrupt PDF" in row["error"]
+    )
+    after = {
+        p: p.read_bytes()
+        for p in (data_dir / "processed").rglob("*.parquet")
+        if "documents" not in p.parts
+    }
+    assert after == published
+    history = pq.read_table(
+        data_dir / "processed" / "documents" / "sample-budget-r8.parquet"
+    ).to_pylist()
+    assert [(h["status"], h["is_current"]) for h in history] == [("ok", True), ("failed", False)]
+    raw_now = {p: p.read_bytes() for p in (data_dir / "raw" / "sample-budget-r8").glob("*.pdf")}
+    assert len(raw_now) == 2 and all(raw_now[p] == b for p, b in good_raw.items())  # both kept

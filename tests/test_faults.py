@@ -249,7 +249,7 @@ def test_network_faults_through_the_flow(
         "good": Route(body=pdf, etag='"v1"'),
         "flaky": Route(body=pdf, fail_times=1),  # one 503, then fine: retried
         "down": Route(body=pdf, fail_times=100),  # 503 every time: retried, then failed
-        "slow": Route(body=pdf, delay=2.0),  # answers after the timeout, every time
+        "slow": Route(body=pdf, delay=4.0),  # answers after the timeout, every time
         "html": Route(body=b"<html><body>Page not found</body></html>", content_type="text/html"),
         "to-file": Route(redirect_to=(tmp_path / "private.pdf").as_uri()),
         "loop": Route(redirect_to=http_server.url("/loop.pdf")),
@@ -279,7 +279,7 @@ def test_network_faults_through_the_flow(
         data_dir=str(data_dir),
         workers=2,
         retry_delays=[0.1, 0.1],
-        fetch_timeout=0.5,
+        fetch_timeout=1.5,
     )
     assert state.is_failed()
     outcome = {r["source_id"]: r for r in result["sources"]}
@@ -345,7 +345,7 @@ def test_network_faults_through_the_flow(
         workers=2,
         only=["good"],
         retry_delays=[],
-        fetch_timeout=0.5,
+        fetch_timeout=1.5,
     )
     assert state.is_failed()
     after = {
