@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORPUS ?= ../shared/corpus
+CRON ?= 0 6 * * 1
 
 .PHONY: run test serve bench eval lint samples report clean
 
@@ -20,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 serve: $(STAMP)
-	$(BIN)/teian serve --catalog sources.toml --data-dir data
+	$(BIN)/teian serve --catalog sources.toml --data-dir data --cron "$(CRON)"
 
 report: $(STAMP)
 	$(BIN)/teian report --data-dir data

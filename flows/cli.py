@@ -68,19 +68,22 @@ def run(
         for source_id in unknown:
             err.print(f"--only {source_id}: no such source in {catalog}")
         raise typer.Exit(2)
-    from flows.lock import DataDirBusy
+    from flows.lock import DataDirBusy, data_dir_lock
     from flows.progress import set_reporter
     from flows.runner import run_refresh
 
     with _progress() as reporter:
         set_reporter(reporter)
         try:
-            state, result = run_refresh(
-                catalog=str(catalog), data_dir=str(data_dir), only=only, force=force, workers=workers,
-                dask_address=dask_address, time_limit=time_limit, memory_limit_mb=memory_limit,
-            )
+            # Taken here too (the flow re-enters it) so a busy data dir fails before a Prefect
+            # server is started, with one line and no traceback.
+            with data_dir_lock(data_dir):
+                state, result = run_refresh(
+                    catalog=str(catalog), data_dir=str(data_dir), only=only, force=force, workers=workers,
+                    dask_address=dask_address, time_limit=time_limit, memory_limit_mb=memory_limit,
+                )
         except DataDirBusy as exc:
-            err.print(str(exc))
+            err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
         finally:
             set_reporter(None)
@@ -210,9 +213,13 @@ def serve(
     """Register the refresh flow as a scheduled deployment and serve it (needs a Prefect server)."""
     _quiet_prefect(False)
     _load_or_exit(catalog)
-    from flows.serve import serve_refresh
+    from flows.serve import ServeSetupError, serve_refresh
 
-    serve_refresh(str(catalog.resolve()), str(data_dir.resolve()), cron, timezone, name)
+    try:
+        serve_refresh(str(catalog.resolve()), str(data_dir.resolve()), cron, timezone, name)
+    except ServeSetupError as exc:
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()

@@ -31,14 +31,28 @@ class Limits:
 
 
 def describe_open_error(exc: BaseException) -> str:
-    """Turn pdfminer/pdfplumber/pypdfium2 exceptions into a one-line reason a user understands."""
+    """Turn pdfminer/pdfplumber/pypdfium2 exceptions into a one-line reason a user understands.
+
+    The parsers' own messages are often empty (pdfplumber wraps pdfminer's PDFPasswordIncorrect
+    in a bare PdfminerException), so the whole chain of causes and arguments is searched.
+    """
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    words = " ".join(
+        f"{e.__class__.__name__} {e} " + " ".join(a.__class__.__name__ for a in e.args) for e in chain
+    ).lower()
     name = exc.__class__.__name__
-    text = str(exc) or name
-    lowered = (name + " " + text).lower()
-    if "password" in lowered or "encrypt" in lowered:
+    text = (str(exc) or " ".join(str(a) for a in exc.args) or name).strip()
+    if "password" in words or "encrypt" in words:
         return "encrypted PDF: wrong or missing password (set `password` in the catalog)"
-    if "pdfsyntax" in lowered or "no /root" in lowered or "xref" in lowered or "eof" in lowered:
+    if any(marker in words for marker in ("pdfsyntax", "no /root", "xref", "eof", "data format error",
+                                          "pdftypeerror", "pdfnovalidxref")):
         return f"corrupt PDF ({name}: {text[:120]})"
+    if "security" in words:  # pdfium: an unsupported security handler
+        return f"encrypted PDF with an unsupported security handler ({text[:120]})"
     return f"unreadable PDF ({name}: {text[:120]})"
 
 
@@ -63,6 +77,25 @@ def count_pages(pdf_path: str, password: str | None = None) -> int:
         document.close()
 
 
+def _hit_memory_limit(limit_bytes: int) -> bool:
+    """Whether this process ran into its address-space cap.
+
+    Under RLIMIT_AS an allocation can fail anywhere, and C extensions report it in their own ways
+    (a SystemError "returned NULL", a parser error on a half-built object), not always as
+    MemoryError. The kernel's record of the peak address space says what really happened.
+    """
+    if limit_bytes <= 0:
+        return False
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024 >= limit_bytes - 64 * 1024 * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return False
+
+
 def _worker_main(argv: list[str]) -> int:
     pdf_path, password, first, last, out_path, memory_mb = argv
     limit = int(memory_mb) * 1024 * 1024
@@ -74,10 +107,10 @@ def _worker_main(argv: list[str]) -> int:
 
     try:
         pdf = pdfplumber.open(pdf_path, password=password or None)
-    except MemoryError:
-        print("memory limit exceeded while opening the PDF", file=sys.stderr)
-        return 4
     except Exception as exc:  # noqa: BLE001 - every parser failure becomes one clear line
+        if isinstance(exc, MemoryError) or _hit_memory_limit(limit):
+            print("memory limit exceeded while opening the PDF", file=sys.stderr)
+            return 4
         print(describe_open_error(exc), file=sys.stderr)
         return 3
     result: dict = {"pages": [], "page_labels": None}
@@ -92,10 +125,10 @@ def _worker_main(argv: list[str]) -> int:
             page = pages[index]
             try:
                 result["pages"].append(extract_page(page))
-            except MemoryError:
-                print(f"page {index + 1}: memory limit exceeded", file=sys.stderr)
-                return 4
             except Exception as exc:  # noqa: BLE001
+                if isinstance(exc, MemoryError) or _hit_memory_limit(limit):
+                    print(f"page {index + 1}: memory limit exceeded", file=sys.stderr)
+                    return 4
                 print(f"page {index + 1}: {describe_open_error(exc)}", file=sys.stderr)
                 return 3
             finally:
@@ -137,7 +170,8 @@ def extract_batch(
             if completed.returncode == 4 or "MemoryError" in completed.stderr:
                 reason = f"pages {first}-{last}: memory limit of {limits.memory_mb} MB exceeded"
             elif completed.returncode < 0:
-                reason = f"pages {first}-{last}: worker killed by signal {-completed.returncode}"
+                reason = (f"pages {first}-{last}: worker killed by signal {-completed.returncode}"
+                          " (out of memory, or stopped from outside)")
             raise ExtractError(reason)
         with open(out, "rb") as handle:
             return pickle.load(handle)

@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urljoin, urlparse
 
 import httpx
 
@@ -25,7 +25,7 @@ MAX_BYTES = 200 * 1024 * 1024
 TIMEOUT_SECONDS = 60.0
 MAX_REDIRECTS = 10
 USER_AGENT = "teian/0.1 (+https://github.com/teian-data/teian; open data pipeline)"
-ARCHIVE_BASE = os.environ.get("TEIAN_ARCHIVE_BASE", "https://web.archive.org/web")
+ARCHIVE_BASE = "https://web.archive.org/web"  # TEIAN_ARCHIVE_BASE overrides it (a mirror, or tests)
 CHUNK = 1024 * 256
 
 
@@ -58,12 +58,19 @@ def now_utc() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def archive_url_for(source: Source) -> str | None:
-    """Where the archived copy lives: the catalog's archive_url, or the Internet Archive raw form."""
+def archive_url_for(source: Source, when: datetime | None = None) -> str | None:
+    """Where the archived copy lives: the catalog's archive_url, or the Internet Archive raw form.
+
+    The Wayback Machine answers `<base>/<timestamp>id_/<url>` with a redirect to the capture
+    nearest that timestamp, and `id_` asks for the original bytes rather than the replay page
+    with its toolbar. Using "now" as the timestamp asks for the latest capture.
+    """
     if source.archive_url:
         return source.archive_url
     if source.archive and source.is_remote:
-        return f"{ARCHIVE_BASE}/2id_/{source.url}"
+        base = os.environ.get("TEIAN_ARCHIVE_BASE", ARCHIVE_BASE).rstrip("/")
+        stamp = (when or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")
+        return f"{base}/{stamp}id_/{source.url}"
     return None
 
 
@@ -96,7 +103,11 @@ def _store(data_dir: DataDir, source_id: str, tmp: Path, sha256: str) -> tuple[P
 def _check_pdf_head(head: bytes, url: str) -> None:
     if not head.lstrip(b"\r\n\t \x00\xef\xbb\xbf")[:5] == b"%PDF-":
         snippet = head[:40].decode("latin-1", "replace").strip().replace("\n", " ")
-        kind = "an HTML page" if b"<html" in head.lower() or b"<!doctype" in head.lower() else "not a PDF"
+        kind = (
+            "an HTML page"
+            if b"<html" in head.lower() or b"<!doctype" in head.lower()
+            else "not a PDF"
+        )
         raise FetchError(f"{url} returned {kind} (starts with {snippet[:30]!r})")
 
 
@@ -105,6 +116,8 @@ def _copy_local(source: Source, data_dir: DataDir, tmp_dir: Path) -> tuple[Path,
     if not path.is_file():
         raise FetchError(f"file not found: {path}")
     size = path.stat().st_size
+    if size == 0:
+        raise FetchError(f"{path} is an empty file (0 bytes)")
     if size > MAX_BYTES:
         raise FetchError(f"{path} is {size} bytes, over the {MAX_BYTES}-byte cap")
     digest = hashlib.sha256()
@@ -120,68 +133,136 @@ def _copy_local(source: Source, data_dir: DataDir, tmp_dir: Path) -> tuple[Path,
     return Path(tmp), digest.hexdigest(), size
 
 
+def _is_dns_failure(exc: BaseException) -> bool:
+    """getaddrinfo said the name does not exist (EAI_NONAME), as for a site whose domain lapsed."""
+    text = str(exc)
+    return any(
+        marker in text
+        for marker in (
+            "Name or service not known",
+            "nodename nor servname",
+            "No address associated with hostname",
+            "[Errno -2]",
+            "[Errno -5]",
+            "[Errno 11001]",
+        )
+    )
+
+
+def _next_url(response: httpx.Response, url: str, seen: set[str]) -> str:
+    """Where a redirect points; refuses anything but http(s) and URLs already visited (a loop)."""
+    location = response.headers.get("location")
+    if not location:
+        raise FetchError(f"{url} returned HTTP {response.status_code} without a Location header")
+    target = urljoin(str(response.url), location.strip())
+    scheme = urlparse(target).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise FetchError(
+            f"{url}: redirect to {scheme}:// refused (only http and https are followed)"
+        )
+    try:
+        httpx.URL(target)
+    except httpx.InvalidURL as exc:
+        raise FetchError(f"{url}: redirect to an invalid URL {location[:100]!r} ({exc})") from None
+    if target in seen:
+        raise FetchError(f"{url}: redirect loop (back to {target})")
+    return target
+
+
 def _download(
     url: str, tmp_dir: Path, headers: dict[str, str], timeout: float, max_bytes: int
 ) -> tuple[Path | None, str, int, httpx.Response]:
-    """Stream `url` to a temp file. Returns (None, …) on 304 Not Modified."""
+    """Stream `url` to a temp file, following http(s) redirects by hand. Returns (None, …) on 304.
+
+    Redirects are followed here rather than by httpx so that every hop is checked: only http and
+    https (a remote server must never make us read a local file), at most MAX_REDIRECTS hops, and
+    a URL seen twice is a loop.
+    """
+    seen = {url}
+    current = url
     try:
         with httpx.Client(
-            follow_redirects=True,
-            max_redirects=MAX_REDIRECTS,
+            follow_redirects=False,
             timeout=httpx.Timeout(timeout),
-            headers={"User-Agent": USER_AGENT},
-        ) as client, client.stream("GET", url, headers=headers) as response:
-            if response.status_code == 304:
-                return None, "", 0, response
-            if response.status_code in (404, 410):
-                raise SourceGone(f"{url} returned HTTP {response.status_code}")
-            if response.status_code >= 500 or response.status_code == 429:
-                raise TransientFetchError(f"{url} returned HTTP {response.status_code}")
-            if response.status_code >= 400:
-                raise FetchError(f"{url} returned HTTP {response.status_code}")
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise FetchError(f"{url} declares {declared} bytes, over the {max_bytes}-byte cap")
-            digest = hashlib.sha256()
-            size = 0
-            fd, tmp = tempfile.mkstemp(prefix=".fetch.", suffix=".part", dir=tmp_dir)
-            tmp_path = Path(tmp)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    head = b""
-                    for chunk in response.iter_raw(CHUNK):
-                        if len(head) < 1024:
-                            head += chunk[: 1024 - len(head)]
-                            if len(head) >= 5:
-                                _check_pdf_head(head, url)
-                        size += len(chunk)
-                        if size > max_bytes:
-                            raise FetchError(f"{url} is over the {max_bytes}-byte cap")
-                        out.write(chunk)
-                        digest.update(chunk)
-                if size == 0:
-                    raise FetchError(f"{url} returned an empty body")
-                _check_pdf_head(head, url)
-                if declared and declared.isdigit() and size != int(declared):
-                    raise FetchError(
-                        f"{url} body is {size} bytes but Content-Length said {declared} (truncated download)"
-                    )
-            except BaseException:
-                tmp_path.unlink(missing_ok=True)
-                raise
-            return tmp_path, digest.hexdigest(), size, response
-    except httpx.TooManyRedirects:
-        raise FetchError(f"{url}: too many redirects (a redirect loop?)") from None
+            # identity: the bytes stored must be the PDF itself, and Content-Length must count them
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
+        ) as client:
+            for _hop in range(MAX_REDIRECTS + 1):
+                with client.stream("GET", current, headers=headers) as response:
+                    if response.status_code in (301, 302, 303, 307, 308):
+                        current = _next_url(response, url, seen)
+                        seen.add(current)
+                        continue
+                    return _receive(response, url, tmp_dir, max_bytes)
+            raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
     except httpx.UnsupportedProtocol as exc:
-        raise FetchError(f"{url}: redirect to an unsupported scheme refused ({exc})") from None
+        raise FetchError(f"{url}: unsupported scheme refused ({exc})") from None
+    except httpx.InvalidURL as exc:  # httpx parses a Location before we see it (e.g. data: URLs)
+        raise FetchError(f"{current}: redirect to an invalid URL refused ({exc})") from None
     except httpx.ConnectError as exc:
-        if "Name or service not known" in str(exc) or "nodename nor servname" in str(exc) or "Temporary failure in name resolution" in str(exc):
-            raise SourceGone(f"{url}: host not found ({exc})") from None
-        raise TransientFetchError(f"{url}: connection failed ({exc})") from None
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc):  # a wrong certificate does not fix itself
+            raise FetchError(f"{current}: TLS certificate not trusted ({exc})") from None
+        if _is_dns_failure(exc):
+            raise SourceGone(f"{current}: host not found ({exc})") from None
+        raise TransientFetchError(f"{current}: connection failed ({exc})") from None
     except httpx.TimeoutException:
-        raise TransientFetchError(f"{url}: timed out after {timeout:g}s") from None
+        raise TransientFetchError(f"{current}: timed out after {timeout:g}s") from None
     except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-        raise TransientFetchError(f"{url}: connection broken ({exc.__class__.__name__}: {exc})") from None
+        raise TransientFetchError(
+            f"{current}: connection broken ({exc.__class__.__name__}: {exc or 'closed by the server'})"
+        ) from None
+
+
+def _receive(
+    response: httpx.Response, url: str, tmp_dir: Path, max_bytes: int
+) -> tuple[Path | None, str, int, httpx.Response]:
+    """Check the status and stream the body to a temp file that is removed unless it is a whole PDF."""
+    if response.status_code == 304:
+        return None, "", 0, response
+    if response.status_code in (404, 410):
+        raise SourceGone(f"{response.url} returned HTTP {response.status_code}")
+    if response.status_code >= 500 or response.status_code == 429:
+        raise TransientFetchError(f"{response.url} returned HTTP {response.status_code}")
+    if response.status_code >= 400 or response.status_code < 200:
+        raise FetchError(f"{response.url} returned HTTP {response.status_code}")
+    declared = response.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError(f"{url} declares {declared} bytes, over the {max_bytes}-byte cap")
+    digest = hashlib.sha256()
+    size = 0
+    fd, tmp = tempfile.mkstemp(prefix=".fetch.", suffix=".part", dir=tmp_dir)
+    tmp_path = Path(tmp)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            head = b""
+            for chunk in response.iter_raw(CHUNK):
+                if len(head) < 1024:
+                    head += chunk[: 1024 - len(head)]
+                    if len(head) >= 5:
+                        _check_pdf_head(head, url)
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FetchError(f"{url} is over the {max_bytes}-byte cap")
+                out.write(chunk)
+                digest.update(chunk)
+        if size == 0:
+            raise FetchError(f"{url} returned an empty body")
+        _check_pdf_head(head, url)
+        if declared and declared.isdigit() and size != int(declared):
+            raise TransientFetchError(
+                f"{url} body is {size} bytes but Content-Length said {declared} (truncated download)"
+            )
+    except httpx.RemoteProtocolError:
+        tmp_path.unlink(missing_ok=True)
+        if declared:  # the connection closed before the declared length arrived
+            raise TransientFetchError(
+                f"{url} body is {size} bytes but Content-Length said {declared} (truncated download)"
+            ) from None
+        raise
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    return tmp_path, digest.hexdigest(), size, response
 
 
 def fetch_source(
@@ -190,17 +271,31 @@ def fetch_source(
     timeout: float = TIMEOUT_SECONDS,
     max_bytes: int = MAX_BYTES,
 ) -> FetchResult:
-    """Fetch `source` into the raw store and log the attempt. Raises FetchError on failure."""
+    """Fetch `source` into the raw store and log every attempt. Raises FetchError on failure.
+
+    A source that is gone (404/410, unknown host) is fetched from its archived copy when the
+    catalog allows one; `fetched_from` then says where the bytes really came from (the final URL
+    after redirects), so a figure can always be traced to the copy it was read from.
+    """
     raw_dir = data_dir.raw_dir(source.id)
     raw_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir.fetch_log(source.id)
-    attempt = {"time": now_utc(), "source_id": source.id, "url": source.url}
-    urls = [source.url]
     fallback = archive_url_for(source)
-    last_error: FetchError | None = None
-    for url in urls + ([fallback] if fallback else []):
-        attempt = {"time": now_utc(), "source_id": source.id, "url": url, "status": None, "bytes": None,
-                   "sha256": None, "etag": None, "last_modified": None, "error": None}
+    errors: list[str] = []
+    for url in [source.url] + ([fallback] if fallback else []):
+        attempt = {
+            "time": now_utc(),
+            "source_id": source.id,
+            "url": url,
+            "status": None,
+            "bytes": None,
+            "sha256": None,
+            "etag": None,
+            "last_modified": None,
+            "fetched_from": None,
+            "archive": url != source.url,
+            "error": None,
+        }
         try:
             if url.startswith(("http://", "https://")):
                 headers = {}
@@ -211,40 +306,69 @@ def fetch_source(
                     if previous.get("last_modified"):
                         headers["If-Modified-Since"] = previous["last_modified"]
                 tmp, sha256, size, response = _download(url, raw_dir, headers, timeout, max_bytes)
-                attempt.update(status=response.status_code, etag=response.headers.get("etag"),
-                               last_modified=response.headers.get("last-modified"))
+                attempt.update(
+                    status=response.status_code,
+                    etag=response.headers.get("etag"),
+                    last_modified=response.headers.get("last-modified"),
+                    fetched_from=str(response.url),
+                )
                 if tmp is None:  # 304 Not Modified: the stored file is still current
                     assert previous is not None
-                    attempt.update(sha256=previous["sha256"], bytes=previous.get("bytes"),
-                                   etag=attempt["etag"] or previous.get("etag"),
-                                   last_modified=attempt["last_modified"] or previous.get("last_modified"))
+                    attempt.update(
+                        sha256=previous["sha256"],
+                        bytes=previous.get("bytes"),
+                        etag=attempt["etag"] or previous.get("etag"),
+                        last_modified=attempt["last_modified"] or previous.get("last_modified"),
+                        fetched_from=previous.get("fetched_from") or url,
+                    )
                     append_jsonl(log, attempt)
                     path = data_dir.raw_pdf(source.id, previous["sha256"])
-                    return FetchResult(source.id, str(path), previous["sha256"], path.stat().st_size, url,
-                                       attempt["time"], "not-modified", attempt["etag"], attempt["last_modified"])
+                    return FetchResult(
+                        source.id,
+                        str(path),
+                        previous["sha256"],
+                        path.stat().st_size,
+                        attempt["fetched_from"],
+                        attempt["time"],
+                        "not-modified",
+                        attempt["etag"],
+                        attempt["last_modified"],
+                    )
             else:
                 if url != source.url:
                     raise FetchError(f"archive url {url} must be http(s)")
                 tmp, sha256, size = _copy_local(source, data_dir, raw_dir)
-                attempt.update(status="file")
+                attempt.update(status="file", fetched_from=url)
             path, created = _store(data_dir, source.id, tmp, sha256)
             attempt.update(sha256=sha256, bytes=size)
             append_jsonl(log, attempt)
-            return FetchResult(source.id, str(path), sha256, size, url, attempt["time"],
-                               "new" if created else "unchanged", attempt["etag"], attempt["last_modified"])
+            return FetchResult(
+                source.id,
+                str(path),
+                sha256,
+                size,
+                attempt["fetched_from"],
+                attempt["time"],
+                "new" if created else "unchanged",
+                attempt["etag"],
+                attempt["last_modified"],
+            )
         except SourceGone as exc:
             attempt["error"] = str(exc)
             append_jsonl(log, attempt)
-            last_error = exc
+            errors.append(str(exc))
             continue  # try the archived copy, if the catalog allows one
         except FetchError as exc:
             attempt["error"] = str(exc)
             append_jsonl(log, attempt)
+            if errors:  # the source is gone and its archived copy failed too
+                raise exc.__class__(f"{errors[0]}; archived copy: {exc}") from None
             raise
-    assert last_error is not None
     if fallback:
-        raise FetchError(f"{last_error} (archived copy also unavailable)")
-    raise last_error
+        raise FetchError(f"{errors[0]}; archived copy: {errors[-1]}")
+    raise SourceGone(
+        errors[0] + " (no archived copy: set `archive = true` or `archive_url` in the catalog)"
+    )
 
 
 def result_dict(result: FetchResult) -> dict:

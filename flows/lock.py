@@ -1,6 +1,10 @@
 """One run at a time per data dir: an exclusive lock file, released even when the process dies.
 
-`fcntl.flock` is tied to the open file, so a killed run never leaves a stale lock behind.
+`fcntl.flock` is tied to the open file, so a killed run never leaves a stale lock behind. The lock
+is re-entrant within a process: the CLI takes it before starting a Prefect server (so a second
+run fails fast, with one line), and the flow it then runs takes it again without deadlocking on
+itself. Once the lock is held no other run is alive, so the temp files a killed run left behind
+can be swept safely.
 """
 
 from __future__ import annotations
@@ -8,19 +12,56 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+
+LOCK_NAME = ".teian.lock"
+# Temp files of interrupted writes: raw downloads (flows.fetch) and atomic replaces (flows.store).
+STALE_PATTERNS = (
+    (Path("raw"), "*/.fetch.*.part"),
+    (Path("processed"), "*/.*.tmp"),
+    (Path("state"), ".*.tmp"),
+)
+
+_held: dict[Path, int] = {}
+_held_guard = threading.Lock()
 
 
 class DataDirBusy(Exception):
     """Another run holds the data dir."""
 
 
+def sweep_stale_temp_files(root: Path) -> list[Path]:
+    """Remove temp files of writes that never finished; only safe while holding the lock."""
+    removed = []
+    for folder, pattern in STALE_PATTERNS:
+        for path in (root / folder).glob(pattern):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
 @contextlib.contextmanager
 def data_dir_lock(root: Path, wait: bool = False) -> Iterator[None]:
+    """Hold the data dir for this process; raises DataDirBusy when another process holds it."""
+    root = Path(root).resolve()
+    with _held_guard:
+        if root in _held:
+            _held[root] += 1
+            reentered = True
+        else:
+            reentered = False
+    if reentered:
+        try:
+            yield
+        finally:
+            with _held_guard:
+                _held[root] -= 1
+        return
     root.mkdir(parents=True, exist_ok=True)
-    path = root / ".teian.lock"
-    handle = open(path, "a+")
+    handle = open(root / LOCK_NAME, "a+")
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
@@ -34,6 +75,13 @@ def data_dir_lock(root: Path, wait: bool = False) -> Iterator[None]:
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
-        yield
+        with _held_guard:
+            _held[root] = 1
+        try:
+            sweep_stale_temp_files(root)
+            yield
+        finally:
+            with _held_guard:
+                _held.pop(root, None)
     finally:
         handle.close()

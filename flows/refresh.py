@@ -19,8 +19,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows import expected_failures
 from flows.extract import ExtractError, Limits, count_pages, extract_batch
-from flows.fetch import FetchError, TransientFetchError, fetch_source, result_dict
+from flows.fetch import TIMEOUT_SECONDS, FetchError, TransientFetchError, fetch_source, result_dict
 from flows.lock import data_dir_lock
 from flows.progress import report
 from flows.publish import is_unchanged, publish_document, record_failure
@@ -69,9 +70,9 @@ def _retry_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's
     cache_policy=NO_CACHE,
     persist_result=False,
 )
-def fetch_task(source: Source, data_root: str) -> dict:
+def fetch_task(source: Source, data_root: str, timeout: float = TIMEOUT_SECONDS) -> dict:
     report(source.id, "fetch", 0, 1)
-    return result_dict(fetch_source(source, DataDir(Path(data_root))))
+    return result_dict(fetch_source(source, DataDir(Path(data_root)), timeout=timeout))
 
 
 @task(name="extract_pages", cache_policy=NO_CACHE, persist_result=False)
@@ -114,9 +115,11 @@ def refresh(
     time_limit: float = Limits.time_seconds,
     memory_limit_mb: int = Limits.memory_mb,
     retry_delays: list[float] | None = None,
+    fetch_timeout: float = TIMEOUT_SECONDS,
 ):
     """Bring every source's published datasets up to date with its current PDF."""
     logger = get_run_logger()
+    expected_failures.install()
     sources = load_catalog(catalog)
     if only:
         sources = [s for s in sources if s.id in set(only)]
@@ -129,7 +132,7 @@ def refresh(
     )
     summary: list[dict] = []
     with data_dir_lock(root):
-        fetches = {s.id: fetcher.submit(s, str(root)) for s in sources}
+        fetches = {s.id: fetcher.submit(s, str(root), fetch_timeout) for s in sources}
         pending: dict[str, tuple[dict, list]] = {}
         for source in sources:
             future = fetches[source.id]

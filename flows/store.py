@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield tmp_path
         with open(tmp_path, "rb+") as handle:
             os.fsync(handle.fileno())
+        _pause_for_crash_test(target)
         os.replace(tmp_path, target)
         dir_fd = os.open(target.parent, os.O_RDONLY)
         try:
@@ -82,6 +84,16 @@ def atomic_path(target: Path) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def _pause_for_crash_test(target: Path) -> None:
+    """Crash-safety tests kill a run at its most delicate moment: a new file complete on disk but
+    not yet renamed over the published one. TEIAN_TEST_PAUSE_BEFORE_REPLACE names the target
+    (a path suffix such as "cells/x.parquet") at which the process stops and waits to be killed."""
+    suffix = os.environ.get("TEIAN_TEST_PAUSE_BEFORE_REPLACE")
+    if suffix and str(target).endswith(suffix):
+        while True:
+            time.sleep(3600)
 
 
 def write_dataset(data_dir: DataDir, dataset: str, source_id: str, rows: list[dict]) -> Path:

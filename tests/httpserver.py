@@ -1,16 +1,23 @@
 """A real HTTP server on 127.0.0.1 for fetch tests, with scripted faults per path.
 
 Each route is a `Route`: the body to serve and how to misbehave (fail N times with 5xx first, send
-fewer bytes than Content-Length, stall, reset the connection, redirect, honour ETags).
+fewer bytes than Content-Length, stall, reset the connection, redirect, honour ETags). A path
+ending in "*" matches every path with that prefix (the archive's /web/<timestamp>id_/<url> form).
+A route with `stall_after` sends that many body bytes and then hangs until the server stops, so a
+test can interrupt a download at a known point.
 """
 
 from __future__ import annotations
 
+import os
 import socket
+import ssl
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 
 @dataclass
@@ -26,14 +33,17 @@ class Route:
     delay: float = 0.0  # seconds before answering (timeouts)
     reset: bool = False  # close the connection without answering
     redirect_to: str | None = None
+    redirect_status: int = 302
+    stall_after: int | None = None  # send this many body bytes, then hang until the server stops
     headers: dict[str, str] = field(default_factory=dict)
     hits: int = 0
     request_headers: list[dict[str, str]] = field(default_factory=list)
 
 
 class FixtureServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: tuple[Path, Path] | None = None) -> None:
         self.routes: dict[str, Route] = {}
+        self.stopping = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,7 +53,7 @@ class FixtureServer:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                route = server.routes.get(self.path)
+                route = server.route_for(self.path)
                 if route is None:
                     self.send_response(404)
                     self.send_header("Content-Length", "0")
@@ -54,8 +64,13 @@ class FixtureServer:
                 if route.delay:
                     time.sleep(route.delay)
                 if route.reset:
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                    self.connection.close()
+                    # linger 0: closing sends a TCP RST, as a crashing server or a middlebox does.
+                    # The descriptor is closed directly: socket.close() would wait for rfile/wfile.
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    os.close(self.connection.detach())
+                    self.close_connection = True
                     return
                 if route.fail_times > 0:
                     route.fail_times -= 1
@@ -64,7 +79,7 @@ class FixtureServer:
                     self.end_headers()
                     return
                 if route.redirect_to:
-                    self.send_response(302)
+                    self.send_response(route.redirect_status)
                     self.send_header("Location", route.redirect_to)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
@@ -85,22 +100,42 @@ class FixtureServer:
                     self.send_header(key, value)
                 self.end_headers()
                 body = route.body if route.truncate_to is None else route.body[: route.truncate_to]
+                if route.stall_after is not None:
+                    body = route.body[: route.stall_after]
                 try:
                     self.wfile.write(body)
                     self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
+                    return
+                if route.stall_after is not None:
+                    server.stopping.wait()
+                    self.close_connection = True
                     return
                 if route.truncate_to is not None:
                     self.close_connection = True
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        self.scheme = "http"
+        if tls is not None:  # (certificate, key) files: serve HTTPS instead
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(str(tls[0]), str(tls[1]))
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
     def base_url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
+
+    def route_for(self, path: str) -> Route | None:
+        if path in self.routes:
+            return self.routes[path]
+        for key, route in self.routes.items():
+            if key.endswith("*") and path.startswith(key[:-1]):
+                return route
+        return None
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -114,5 +149,6 @@ class FixtureServer:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         self.httpd.shutdown()
         self.httpd.server_close()
