@@ -134,7 +134,9 @@ def adjacency(cells: list[GridCell]) -> Counter:
 
 def grid_cells_from_rows(rows: list[list[str | None]]) -> list[GridCell]:
     """A plain grid (CSV rows) as cells without spans."""
-    return [GridCell(r, c, r, c, norm(text)) for r, row in enumerate(rows) for c, text in enumerate(row)]
+    return [
+        GridCell(r, c, r, c, norm(text)) for r, row in enumerate(rows) for c, text in enumerate(row)
+    ]
 
 
 def grid_cells_from_output(grid: list[list[dict]], field_name: str = "text_raw") -> list[GridCell]:
@@ -180,7 +182,9 @@ class PRF:
         self.found += other.found
         self.expected += other.expected
         if other.tp_found is not None or self.tp_found is not None:
-            self.tp_found = (self.tp_found or 0.0) + (other.tp_found if other.tp_found is not None else other.tp)
+            self.tp_found = (self.tp_found or 0.0) + (
+                other.tp_found if other.tp_found is not None else other.tp
+            )
 
     @property
     def precision(self) -> float:
@@ -267,8 +271,12 @@ def score_icdar(pdf: Path, ex: Extraction) -> tuple[PRF, PRF]:
         found += adjacency(grid_cells_from_output(grid))
     truth = icdar_regions(Path(f"{stem}-reg.xml"))
     predicted = predicted_regions(ex)
-    hit_truth = sum(1 for p, box in truth if any(q == p and iou(box, b) >= 0.5 for q, b in predicted))
-    hit_pred = sum(1 for q, b in predicted if any(q == p and iou(box, b) >= 0.5 for p, box in truth))
+    hit_truth = sum(
+        1 for p, box in truth if any(q == p and iou(box, b) >= 0.5 for q, b in predicted)
+    )
+    hit_pred = sum(
+        1 for q, b in predicted if any(q == p and iou(box, b) >= 0.5 for p, box in truth)
+    )
     # precision counts predicted tables that match a region, recall counts regions matched
     detection = PRF(hit_truth, len(predicted), len(truth), tp_found=hit_pred)
     return compare_relations(found, expected), detection
@@ -290,7 +298,12 @@ def fuji_amounts(data: object, path: tuple[str, ...] = ()) -> list[tuple[str, st
             if key in ("本年度予算額", "前年度予算額", "金額") and isinstance(value, int | float):
                 out.append((" > ".join(path), key, int(value)))
             else:
-                out.extend(fuji_amounts(value, path + ((key,) if key not in ("項", "目", "節", "説明", "内訳") else ())))
+                out.extend(
+                    fuji_amounts(
+                        value,
+                        path + ((key,) if key not in ("項", "目", "節", "説明", "内訳") else ()),
+                    )
+                )
     elif isinstance(data, list):
         for item in data:
             out.extend(fuji_amounts(item, path))
@@ -320,7 +333,9 @@ def score_fuji(pdf: Path, ex: Extraction, verbose: bool) -> PRF:
 def score_covid(pdf: Path, ex: Extraction, verbose: bool) -> PRF:
     """Ward → count pairs: the count is the cell right of or below the ward name."""
     with open(pdf.with_suffix(".expected.csv"), encoding="utf-8") as f:
-        expected = [(_nfkc_compact(r[0]), _nfkc_compact(r[1])) for r in csv.reader(f) if len(r) >= 2]
+        expected = [
+            (_nfkc_compact(r[0]), _nfkc_compact(r[1])) for r in csv.reader(f) if len(r) >= 2
+        ]
     pairs: set[tuple[str, str]] = set()
     for grid in ex.grids().values():
         for r, row in enumerate(grid):
@@ -371,7 +386,11 @@ def score_rows(expected_rows: list[list[str]], ex: Extraction, verbose: bool) ->
     return PRF(tp, tp, len(want))
 
 
-MHLW_CSV = {"000791218": "13_東京都.csv", "000876235": "01_北海道.csv", "000850751": "44_大分県.csv"}
+MHLW_CSV = {
+    "000791218": "13_東京都.csv",
+    "000876235": "01_北海道.csv",
+    "000850751": "44_大分県.csv",
+}
 
 
 def score_mhlw(pdf: Path, ex: Extraction, verbose: bool) -> PRF:
@@ -424,11 +443,31 @@ def score_expected_csvs(csvs: list[Path], ex: Extraction, verbose: bool) -> tupl
 
 
 PDFPLUMBER_ROWS = {
-    "issue-140-example": [["0085648100300", "CENTRAL KMA", "LILYS 55% DARK CHOC BAR", "415", "$ 0.61", "$ 253.15", "0.0000"]],
-    "senate-expenditures": [["DHAW20190070", "09/09/2019", "CITIBANK - TRAVEL CBA CARD", "08/12/2019", "08/14/2019"]],
+    "issue-140-example": [
+        [
+            "0085648100300",
+            "CENTRAL KMA",
+            "LILYS 55% DARK CHOC BAR",
+            "415",
+            "$ 0.61",
+            "$ 253.15",
+            "0.0000",
+        ]
+    ],
+    "senate-expenditures": [
+        ["DHAW20190070", "09/09/2019", "CITIBANK - TRAVEL CBA CARD", "08/12/2019", "08/14/2019"]
+    ],
     "nics-background-checks-2015-11": [["Alabama", "71,137"], ["Wyoming", "5,017"]],
     "WARN-Report-for-7-1-2015-to-03-25-2016": [
-        ["06/22/2015", "03/25/2016", "07/01/2015", "Maxim Integrated Product", "San Jose", "150", "Closure Permanent"]
+        [
+            "06/22/2015",
+            "03/25/2016",
+            "07/01/2015",
+            "Maxim Integrated Product",
+            "San Jose",
+            "150",
+            "Closure Permanent",
+        ]
     ],
 }
 
@@ -491,9 +530,21 @@ def main(argv: list[str] | None = None) -> int:
             det.add(d)
             macro.append(r.f1)
             if args.verbose:
-                print(_line(f"icdar {pdf.stem}", r, f"tables {d.tp:.0f}/{d.expected:.0f} found {d.found:.0f}"))
+                print(
+                    _line(
+                        f"icdar {pdf.stem}",
+                        r,
+                        f"tables {d.tp:.0f}/{d.expected:.0f} found {d.found:.0f}",
+                    )
+                )
         if macro:
-            summary.append(_line("ICDAR2013 EU cell adjacency (micro)", rel, f"mean F1/file {sum(macro) / len(macro):.3f}"))
+            summary.append(
+                _line(
+                    "ICDAR2013 EU cell adjacency (micro)",
+                    rel,
+                    f"mean F1/file {sum(macro) / len(macro):.3f}",
+                )
+            )
             summary.append(_line("ICDAR2013 EU table regions (IoU>=0.5)", det))
 
     if "ja" in groups:
@@ -510,7 +561,11 @@ def main(argv: list[str] | None = None) -> int:
             summary.append(_line("Fuji R8 per-款 amounts (value+unit)", fuji))
         covid = ja / "tokyo-covid-report" / "2020042101.pdf"
         if covid.exists() and wanted(covid):
-            summary.append(_line("Tokyo covid ward counts", score_covid(covid, run_pipeline(covid), args.verbose)))
+            summary.append(
+                _line(
+                    "Tokyo covid ward counts", score_covid(covid, run_pipeline(covid), args.verbose)
+                )
+            )
         mhlw = PRF()
         for pdf in sorted((ja / "mhlw-kinkyu-hinin").glob("*.pdf")):
             if pdf.stem in MHLW_CSV and wanted(pdf):
@@ -542,7 +597,9 @@ def main(argv: list[str] | None = None) -> int:
                 exact += e
                 n += k
         if n:
-            summary.append(_line("camelot+tabula CSVs: adjacency", csv_total, f"exact grids {exact}/{n}"))
+            summary.append(
+                _line("camelot+tabula CSVs: adjacency", csv_total, f"exact grids {exact}/{n}")
+            )
         asserted = PRF()
         for pdf in sorted((tdir / "pdfplumber").glob("*.pdf")):
             if pdf.stem in PDFPLUMBER_ROWS and wanted(pdf):
