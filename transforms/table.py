@@ -1,12 +1,27 @@
 """Find tables on a pdfplumber page and return them as plain grids with their geometry.
 
-Ruled grids (the common case in Japanese government PDFs, which are mostly Excel/Word exports)
-are found from ruling lines. Each table comes with the text just above it, where captions and
-「（単位：千円）」 notes live.
+Two kinds of table are found, and the strategy is chosen per table, not per document:
+
+- ruled grids (the common case in Japanese government PDFs, which are mostly Excel/Word exports)
+  from the ruling lines the page actually shows. Invisible rectangles (white fills that erase or
+  pad text, common after PDF post-processing) are not rulings: taken as edges they cut figures
+  such as 「488,451」 into 「488,」 and 「451」.
+- unruled tables from text alignment, in the parts of the page no ruled grid covers: runs of
+  lines that break into the same columns. Prose never qualifies, because a paragraph's lines
+  are one run of words each; a block needs several lines with column gaps that line up.
+
+Each table comes with its caption: the short line(s) just above it that name it or state its
+unit (「表１ ...」「（単位：千円）」), not whatever prose happens to precede it.
+
+A table is a dict: ``bbox`` (x0, top, x1, bottom), ``rows`` (cell text; None at a position
+covered by a cell spanning from the left or from above), ``cell_boxes`` (same shape, a box or
+None), ``caption`` and ``strategy`` ("lines" or "text").
 """
 
 from __future__ import annotations
 
+import re
+import statistics
 from typing import Any
 
 # Settings are explicit dicts with documented defaults, as in pdfplumber itself.
@@ -18,44 +33,407 @@ DEFAULT_TABLE_SETTINGS: dict[str, Any] = {
     "intersection_tolerance": 3,
     "text_x_tolerance": 2,
     "text_y_tolerance": 2,
+    # Unruled tables: find them from text alignment outside ruled grids (False: ruled only).
+    "text_tables": True,
+    # A column gap is at least this many times the line's font size (word spaces are ~0.3).
+    "column_gap": 1.0,
+    # An unruled table needs this many lines that break into columns.
+    "min_table_lines": 3,
 }
 # How far above a table (in points) a caption or unit note may be.
 CAPTION_ZONE = 36.0
+# Caption lines are short, or say what they are.
+_CAPTION_MAX_CHARS = 40
+_CAPTION_LIKE = re.compile(
+    r"^\s*(?:第?\s*[0-9０-９一二三四五六七八九十]+\s*表|表\s*[0-9０-９]|図表|[Tt]able|TABLE|＜|<|【|〈|[（(]?\s*単位)|単位\s*[:：]"
+)
+_NUMERIC = re.compile(r"^[\s△▲\-−－+＋(（]*[0-9０-９][0-9０-９,，.．\s%％)）]*$")
 
 
-def _caption_above(page: Any, bbox: tuple[float, float, float, float]) -> str:
-    x0, top, x1, _ = bbox
-    zone_top = max(0.0, top - CAPTION_ZONE)
-    if top - zone_top < 2:
-        return ""
-    region = page.crop((0, zone_top, float(page.width), top - 0.5), strict=False)
-    return (region.extract_text() or "").strip()
+# ---------------------------------------------------------------------------------------------
+# Ruled grids
+
+
+def _is_white(color: Any) -> bool:
+    if color is None:
+        return False
+    values = color if isinstance(color, list | tuple) else (color,)
+    try:
+        numbers = [float(v) for v in values]
+    except (TypeError, ValueError):
+        return False
+    if len(numbers) == 4:  # CMYK: white is no ink
+        return all(v <= 0.02 for v in numbers)
+    return bool(numbers) and all(v >= 0.98 for v in numbers)
+
+
+def _visible(obj: dict) -> bool:
+    """Keep what can be a ruling. Dropped: small curves (glyphs drawn as outlines), dots (a
+    dotted thousands guide in a money column), white fills without a stroke. Snapped together,
+    any of these would split figures and words into columns that are not there."""
+    kind = obj.get("object_type")
+    if kind == "curve":
+        return max(obj["width"], obj["height"]) >= 10
+    if kind != "rect":
+        return True
+    if max(obj["width"], obj["height"]) < 3:
+        return False
+    if obj.get("stroke") and not _is_white(obj.get("stroking_color")):
+        return True
+    if obj.get("fill") and not _is_white(obj.get("non_stroking_color")):
+        return True
+    return False
+
+
+def _blank(cell: str | None) -> bool:
+    return cell is None or not cell.strip()
+
+
+def _clean_grid(rows: list[list[str | None]], boxes: list[list[Any]]) -> tuple[list, list]:
+    """Drop rows with no text at all (spacer rows of Excel layouts) and columns never filled."""
+    keep_rows = [r for r, row in enumerate(rows) if not all(_blank(c) for c in row)]
+    rows = [rows[r] for r in keep_rows]
+    boxes = [boxes[r] for r in keep_rows]
+    n_cols = max((len(r) for r in rows), default=0)
+    keep_cols = [
+        c
+        for c in range(n_cols)
+        if any(c < len(row) and not _blank(row[c]) for row in rows)
+        or any(c < len(row) and row[c] is None for row in rows)
+    ]
+    # A column made only of spanned positions belongs to the cell spanning into it: keep it
+    # only when some row has its own text there.
+    keep_cols = [c for c in keep_cols if any(c < len(row) and not _blank(row[c]) for row in rows)]
+    rows = [[row[c] if c < len(row) else "" for c in keep_cols] for row in rows]
+    boxes = [[box[c] if c < len(box) else None for c in keep_cols] for box in boxes]
+    return rows, boxes
 
 
 def _is_degenerate(rows: list[list[str | None]]) -> bool:
-    """A grid with no text, or a single cell, is a frame or a box around prose, not a table."""
-    filled = sum(1 for row in rows for cell in row if cell and cell.strip())
-    n_cols = max((len(r) for r in rows), default=0)
-    return filled == 0 or len(rows) * n_cols < 2
+    """A grid with fewer than two filled rows or two filled columns is a frame or a box around
+    prose, not a table."""
+    filled_rows = sum(1 for row in rows if sum(not _blank(c) for c in row) >= 1)
+    filled_cols = {c for row in rows for c, cell in enumerate(row) if not _blank(cell)}
+    return filled_rows < 2 or len(filled_cols) < 2
+
+
+def _ruled_tables(page: Any, options: dict) -> list[dict]:
+    visible = page.filter(_visible)
+    found: list[dict] = []
+    for table in visible.find_tables({k: v for k, v in options.items() if k in _PDFPLUMBER_KEYS}):
+        rows = table.extract(
+            x_tolerance=options["text_x_tolerance"], y_tolerance=options["text_y_tolerance"]
+        )
+        boxes = [
+            [tuple(float(v) for v in cell) if cell else None for cell in row.cells]
+            for row in table.rows
+        ]
+        rows, boxes = _clean_grid(rows, boxes)
+        if _is_degenerate(rows):
+            continue
+        found.append(
+            {"bbox": tuple(float(v) for v in table.bbox), "rows": rows, "cell_boxes": boxes}
+        )
+    return found
+
+
+_PDFPLUMBER_KEYS = {
+    "vertical_strategy",
+    "horizontal_strategy",
+    "explicit_vertical_lines",
+    "explicit_horizontal_lines",
+    "snap_tolerance",
+    "snap_x_tolerance",
+    "snap_y_tolerance",
+    "join_tolerance",
+    "join_x_tolerance",
+    "join_y_tolerance",
+    "edge_min_length",
+    "min_words_vertical",
+    "min_words_horizontal",
+    "intersection_tolerance",
+    "intersection_x_tolerance",
+    "intersection_y_tolerance",
+    "text_x_tolerance",
+    "text_y_tolerance",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Text lines and their column segments
+
+
+def _inside(word: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
+    cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
+    return any(x0 - 1 <= cx <= x1 + 1 and top - 1 <= cy <= bottom + 1 for x0, top, x1, bottom in boxes)
+
+
+def text_lines(words: list[dict]) -> list[dict]:
+    """Words grouped into lines (top to bottom), each line split into segments at wide gaps.
+
+    A line is a dict with top, bottom, size (median font size) and segments, each a dict with
+    x0, x1, top, bottom and text.
+    """
+    lines: list[list[dict]] = []
+    for word in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        if lines:
+            line = lines[-1]
+            top = min(w["top"] for w in line)
+            bottom = max(w["bottom"] for w in line)
+            height = min(bottom - top, word["bottom"] - word["top"]) or 1.0
+            overlap = min(bottom, word["bottom"]) - max(top, word["top"])
+            if overlap >= 0.5 * height:
+                line.append(word)
+                continue
+        lines.append([word])
+    out = []
+    for line in lines:
+        line.sort(key=lambda w: w["x0"])
+        size = statistics.median(float(w.get("size") or (w["bottom"] - w["top"])) for w in line)
+        out.append(
+            {
+                "top": min(w["top"] for w in line),
+                "bottom": max(w["bottom"] for w in line),
+                "size": size,
+                "words": line,
+            }
+        )
+    return out
+
+
+def _segments(line: dict, gap: float) -> list[dict]:
+    segments: list[dict] = []
+    for word in line["words"]:
+        if segments and word["x0"] - segments[-1]["x1"] < gap * line["size"]:
+            seg = segments[-1]
+            seg["x1"] = max(seg["x1"], word["x1"])
+            seg["top"] = min(seg["top"], word["top"])
+            seg["bottom"] = max(seg["bottom"], word["bottom"])
+            seg["text"] += " " + word["text"]
+        else:
+            segments.append(
+                {k: word[k] for k in ("x0", "x1", "top", "bottom")} | {"text": word["text"]}
+            )
+    return segments
+
+
+def _column_gaps(lines: list[dict]) -> list[tuple[float, float]]:
+    """x-ranges no segment of the block's multi-segment lines covers (beyond a stray few)."""
+    multi = [line for line in lines if len(line["segments"]) >= 2]
+    x_min = min(s["x0"] for line in lines for s in line["segments"])
+    x_max = max(s["x1"] for line in lines for s in line["segments"])
+    x_min_i = int(x_min)
+    width = int(x_max) - x_min_i + 2
+    coverage = [0] * width
+    for line in multi:
+        for seg in line["segments"]:
+            for x in range(int(seg["x0"]) - x_min_i, int(seg["x1"]) - x_min_i + 1):
+                coverage[x] += 1
+    allowed = int(0.15 * len(multi))
+    gaps: list[tuple[float, float]] = []
+    start = None
+    for i, count in enumerate(coverage):
+        if count <= allowed:
+            if start is None:
+                start = i
+        elif start is not None:
+            if start > 0:
+                gaps.append((start + x_min_i, i + x_min_i))
+            start = None
+    return gaps
+
+
+def _is_numeric(text: str | None) -> bool:
+    return bool(text) and bool(_NUMERIC.match(text))
+
+
+def _block_grid(lines: list[dict], gaps: list[tuple[float, float]]) -> dict | None:
+    """Lay a block's segments out on the columns its gaps define; merge wrapped lines."""
+    edges = [-1e9] + [(a + b) / 2 for a, b in gaps] + [1e9]
+    n_cols = len(edges) - 1
+    if n_cols < 2:
+        return None
+
+    def col_of(x: float) -> int:
+        for c in range(n_cols):
+            if edges[c] <= x < edges[c + 1]:
+                return c
+        return n_cols - 1
+
+    rows: list[list[str | None]] = []
+    boxes: list[list[Any]] = []
+    for line in lines:
+        row: list[str | None] = [""] * n_cols
+        box: list[Any] = [None] * n_cols
+        for seg in line["segments"]:
+            first, last = col_of(seg["x0"] + 0.5), col_of(seg["x1"] - 0.5)
+            if row[first]:
+                row[first] = f"{row[first]} {seg['text']}"
+            else:
+                row[first] = seg["text"]
+            box[first] = (seg["x0"], line["top"], seg["x1"], line["bottom"])
+            for c in range(first + 1, last + 1):
+                row[c] = None
+        rows.append(row)
+        boxes.append(box)
+    rows, boxes = _merge_wrapped(rows, boxes)
+    return {"rows": rows, "cell_boxes": boxes}
+
+
+def _filled_cols(row: list[str | None]) -> set[int]:
+    return {c for c, cell in enumerate(row) if cell}
+
+
+def _merge_wrapped(rows: list[list], boxes: list[list]) -> tuple[list, list]:
+    """Join lines that continue the row above: wrapped cell text and multi-line header cells."""
+    first_data = next(
+        (r for r, row in enumerate(rows) if any(_is_numeric(c) for c in row if c)), len(rows)
+    )
+    out_rows: list[list] = []
+    out_boxes: list[list] = []
+    for r, row in enumerate(rows):
+        if out_rows:
+            prev = out_rows[-1]
+            mine, theirs = _filled_cols(row), _filled_cols(prev)
+            numeric = any(_is_numeric(c) for c in row if c)
+            wrapped_cell = (
+                not row[0] and prev[0] and mine and mine <= theirs and not numeric
+            )
+            header_line = r < first_data and not row[0] and not prev[0] and mine and mine <= theirs
+            continued_label = (
+                mine == {0} and row[0][:1].islower() and any(_is_numeric(c) for c in prev if c)
+            )
+            if wrapped_cell or header_line or continued_label:
+                for c in mine:
+                    prev[c] = f"{prev[c]}\n{row[c]}"
+                    a, b = out_boxes[-1][c], boxes[r][c]
+                    if a and b:
+                        out_boxes[-1][c] = (min(a[0], b[0]), a[1], max(a[2], b[2]), b[3])
+                continue
+        out_rows.append(list(row))
+        out_boxes.append(list(boxes[r]))
+    return out_rows, out_boxes
+
+
+def _text_tables(page: Any, exclude: list[tuple[float, float, float, float]], options: dict) -> list[dict]:
+    words = [
+        w
+        for w in page.extract_words(
+            x_tolerance=options["text_x_tolerance"],
+            y_tolerance=options["text_y_tolerance"],
+            extra_attrs=["size"],
+        )
+        if not _inside(w, exclude) and w["text"].strip()
+    ]
+    lines = text_lines(words)
+    for line in lines:
+        line["segments"] = _segments(line, options["column_gap"])
+    found: list[dict] = []
+    block: list[dict] = []
+
+    def close() -> None:
+        while block and len(block[-1]["segments"]) < 2:
+            block.pop()
+        if sum(len(line["segments"]) >= 2 for line in block) >= options["min_table_lines"]:
+            table = _table_from_block(list(block))
+            if table:
+                found.append(table)
+        block.clear()
+
+    singles = 0
+    for line in lines:
+        multi = len(line["segments"]) >= 2
+        if block:
+            prev = block[-1]
+            gap = line["top"] - prev["bottom"]
+            width = max(s["x1"] for ln in block for s in ln["segments"]) - min(
+                s["x0"] for ln in block for s in ln["segments"]
+            )
+            seg = line["segments"][0]
+            long_single = not multi and (seg["x1"] - seg["x0"]) > 0.6 * width and len(seg["text"]) > 40
+            if gap > 2.0 * max(line["size"], prev["size"]) or long_single or (not multi and singles >= 2):
+                close()
+                singles = 0
+        if not block and not multi:
+            continue
+        block.append(line)
+        singles = 0 if multi else singles + 1
+    close()
+    return found
+
+
+def _table_from_block(block: list[dict]) -> dict | None:
+    gaps = _column_gaps(block)
+    multi = [line for line in block if len(line["segments"]) >= 2]
+    # Prose with a wide gap now and then is not a table: most multi lines must break at the
+    # block's column gaps, i.e. have a segment on each side of at least one gap.
+    if not gaps:
+        return None
+    grid = _block_grid(block, gaps)
+    if grid is None or _is_degenerate(grid["rows"]):
+        return None
+    rows = grid["rows"]
+    n_cols = len(rows[0])
+    filled_per_col = [sum(1 for row in rows if row[c]) for c in range(n_cols)]
+    if sum(1 for n in filled_per_col if n >= 2) < 2:
+        return None
+    long_cells = sum(1 for row in rows for c in row if c and len(c) > 60)
+    if long_cells > 0.3 * len(multi):
+        return None
+    x0 = min(s["x0"] for line in block for s in line["segments"])
+    x1 = max(s["x1"] for line in block for s in line["segments"])
+    return {
+        "bbox": (float(x0), float(block[0]["top"]), float(x1), float(block[-1]["bottom"])),
+        "rows": rows,
+        "cell_boxes": grid["cell_boxes"],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Captions
+
+
+def caption_above(page: Any, bbox: tuple[float, float, float, float], others: list[tuple]) -> str:
+    """The caption or unit note line(s) directly above the table: at most two short lines (or
+    lines that say 表/Table/単位), no further than CAPTION_ZONE, stopping at prose, at a wide
+    gap, and at another table."""
+    x0, top, x1, _ = bbox
+    zone_top = max(0.0, top - CAPTION_ZONE)
+    for o in others:
+        if o[3] <= top and o[2] > x0 and o[0] < x1:
+            zone_top = max(zone_top, o[3])
+    if top - zone_top < 2:
+        return ""
+    region = page.crop((0, zone_top, float(page.width), top - 0.5), strict=False)
+    words = [w for w in region.extract_words(extra_attrs=["size"]) if w["x1"] > x0 - 20 and w["x0"] < x1 + 20]
+    lines = text_lines(words)
+    picked: list[str] = []
+    last_top = top
+    for line in reversed(lines):
+        if last_top - line["bottom"] > 1.5 * line["size"] + 2:
+            break
+        text = " ".join(w["text"] for w in line["words"])
+        if len(text) > _CAPTION_MAX_CHARS and not _CAPTION_LIKE.search(text):
+            break
+        picked.append(text)
+        last_top = line["top"]
+        if len(picked) == 2:
+            break
+    return "\n".join(reversed(picked))
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def find_tables(page: Any, settings: dict | None = None) -> list[dict]:
-    """Tables on `page` as dicts: bbox, rows (cell text or None for a spanned position), cell boxes."""
+    """Tables on `page` (ruled grids first, then unruled ones elsewhere), top to bottom."""
     options = {**DEFAULT_TABLE_SETTINGS, **(settings or {})}
-    found: list[dict] = []
-    for table in page.find_tables(options):
-        rows = table.extract(x_tolerance=options["text_x_tolerance"], y_tolerance=options["text_y_tolerance"])
-        if _is_degenerate(rows):
-            continue
-        cell_boxes = [[cell for cell in row.cells] for row in table.rows]
-        bbox = tuple(float(v) for v in table.bbox)
-        found.append(
-            {
-                "bbox": bbox,
-                "rows": rows,
-                "cell_boxes": [[tuple(map(float, c)) if c else None for c in row] for row in cell_boxes],
-                "caption": _caption_above(page, bbox),
-                "strategy": "lines",
-            }
-        )
-    return found
+    tables = [{**t, "strategy": "lines"} for t in _ruled_tables(page, options)]
+    if options.get("text_tables"):
+        exclude = [t["bbox"] for t in tables]
+        tables += [{**t, "strategy": "text"} for t in _text_tables(page, exclude, options)]
+    tables.sort(key=lambda t: (round(t["bbox"][1]), t["bbox"][0]))
+    boxes = [t["bbox"] for t in tables]
+    for table in tables:
+        table["caption"] = caption_above(page, table["bbox"], [b for b in boxes if b is not table["bbox"]])
+    return tables
