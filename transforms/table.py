@@ -119,8 +119,10 @@ def _is_degenerate(rows: list[list[str | None]]) -> bool:
 
 def _ruled_tables(page: Any, options: dict) -> list[dict]:
     visible = page.filter(_visible)
+    settings = {k: v for k, v in options.items() if k in _PDFPLUMBER_KEYS}
     found: list[dict] = []
-    for table in visible.find_tables({k: v for k, v in options.items() if k in _PDFPLUMBER_KEYS}):
+    words: list[dict] | None = None
+    for table in visible.find_tables(settings):
         rows = table.extract(
             x_tolerance=options["text_x_tolerance"], y_tolerance=options["text_y_tolerance"]
         )
@@ -128,6 +130,14 @@ def _ruled_tables(page: Any, options: dict) -> list[dict]:
             [tuple(float(v) for v in cell) if cell else None for cell in row.cells]
             for row in table.rows
         ]
+        if any("\n" in (cell or "") for row in rows for cell in row):
+            if words is None:
+                words = page.extract_words(
+                    x_tolerance=options["text_x_tolerance"],
+                    y_tolerance=options["text_y_tolerance"],
+                    extra_attrs=["size"],
+                )
+            rows, boxes = split_listed_rows(rows, boxes, [r.bbox for r in table.rows], words)
         rows, boxes = _clean_grid(rows, boxes)
         if _is_degenerate(rows):
             continue
@@ -135,6 +145,105 @@ def _ruled_tables(page: Any, options: dict) -> list[dict]:
             {"bbox": tuple(float(v) for v in table.bbox), "rows": rows, "cell_boxes": boxes}
         )
     return found
+
+
+def _figure_lines(lines: list[list[dict]]) -> int:
+    return sum(1 for line in lines if any(_is_numeric(w["text"]) for w in line))
+
+
+def _lines_of(words: list[dict]) -> list[list[dict]]:
+    return [line["words"] for line in text_lines(words)]
+
+
+def _line_text(lines: list[list[dict]]) -> str:
+    return "\n".join(" ".join(w["text"] for w in line) for line in lines)
+
+
+def split_listed_rows(
+    rows: list[list[str | None]],
+    boxes: list[list[Any]],
+    row_boxes: list[tuple[float, float, float, float]],
+    words: list[dict],
+) -> tuple[list, list]:
+    """Split ruled rows that list several figures, one per text line, into one row per figure.
+
+    Budget books rule the 節 rows but list the items of a 節 (管理職手当 1,925 / 扶養手当 1,318 …)
+    as text lines inside one ruled cell, and a 説明 column often runs down beside several 節
+    rows without rules. Each line with a figure starts a row; lines without one (a wrapped
+    label such as 「時間外勤務手」「当」) stay with the row above, so labels stay whole. A cell
+    spanning several ruled rows is split by those rows first when it lists figures; a spanning
+    label (a stacked 「本/年/度」) is left whole.
+    """
+    n_rows = len(rows)
+    n_cols = max((len(r) for r in rows), default=0)
+    # a row's own band runs from its top to the next row's top (its pdfplumber box includes
+    # the cells spanning down from it)
+    bottom_all = max(b[3] for b in row_boxes)
+    row_boxes = [
+        (b[0], b[1], b[2], row_boxes[k + 1][1] if k + 1 < n_rows else bottom_all)
+        for k, b in enumerate(row_boxes)
+    ]
+    # words of each origin cell
+    cell_words: dict[tuple[int, int], list[dict]] = {}
+    for r in range(n_rows):
+        for c in range(n_cols):
+            box = boxes[r][c] if c < len(boxes[r]) else None
+            if box is not None:
+                cell_words[(r, c)] = [w for w in words if _inside(w, [box])]
+    # distribute listing cells that span rows over the rows beside them
+    own: dict[tuple[int, int], list[dict]] = {}
+    for (r, c), ws in cell_words.items():
+        box = boxes[r][c]
+        spans = [k for k in range(r, n_rows) if row_boxes[k][1] < box[3] - 1]
+        if len(spans) > 1 and _figure_lines(_lines_of(ws)) >= 2:
+            for k in spans:
+                top, bottom = row_boxes[k][1], row_boxes[k][3]
+                own[(k, c)] = [w for w in ws if top <= (w["top"] + w["bottom"]) / 2 < bottom]
+        else:
+            own.setdefault((r, c), ws)
+    out_rows: list[list] = []
+    out_boxes: list[list] = []
+    for r in range(n_rows):
+        row_words = {c: own[(r, c)] for c in range(n_cols) if (r, c) in own}
+        touched = any((r, c) in own and (r, c) not in cell_words for c in range(n_cols))
+        lines = _lines_of([w for ws in row_words.values() for w in ws])
+        if _figure_lines(lines) < 2:
+            if touched:
+                new = list(rows[r])
+                for c, ws in row_words.items():
+                    if (r, c) not in cell_words:
+                        new[c] = _line_text(_lines_of(ws))
+                out_rows.append(new)
+                out_boxes.append(list(boxes[r]))
+            else:
+                out_rows.append(list(rows[r]))
+                out_boxes.append(list(boxes[r]))
+            continue
+        groups: list[list[list[dict]]] = []
+        for line in lines:
+            has_figure = any(_is_numeric(w["text"]) for w in line)
+            if not groups or (has_figure and _figure_lines(groups[-1]) > 0):
+                groups.append([line])
+            else:
+                groups[-1].append(line)
+        for g, group in enumerate(groups):
+            ids = {id(w) for line in group for w in line}
+            top = min(w["top"] for line in group for w in line)
+            bottom = max(w["bottom"] for line in group for w in line)
+            new_row: list[str | None] = []
+            new_box: list[Any] = []
+            for c in range(n_cols):
+                if c not in row_words:
+                    new_row.append(None if g == 0 else "")
+                    new_box.append(None)
+                    continue
+                mine = [w for w in row_words[c] if id(w) in ids]
+                new_row.append(_line_text(_lines_of(mine)))
+                box = boxes[r][c] or row_boxes[r]
+                new_box.append((box[0], top, box[2], bottom))
+            out_rows.append(new_row)
+            out_boxes.append(new_box)
+    return out_rows, out_boxes
 
 
 _PDFPLUMBER_KEYS = {
