@@ -22,7 +22,9 @@ from transforms.amounts import find_unit, parse_amount
 from transforms.text import normalize_text
 
 # A line that states only a unit: 「千円」「（千円）」「単位：円」.
-_UNIT_LINE = re.compile(r"^[（(]?\s*(?:単位\s*[:：]\s*)?(千円|百万円|万円|億円|兆円|円|%|％|人|件)\s*[)）]?$")
+_UNIT_LINE = re.compile(
+    r"^[（(]?\s*(?:単位\s*[:：]\s*)?(千円|百万円|万円|億円|兆円|円|%|％|人|件)\s*[)）]?$"
+)
 # 「001 給与費 448,879」: a Japanese label and the amount printed after it in the same cell.
 _LABELLED_FIGURE = re.compile(
     r"^(?P<label>.*[\u3040-\u30ff\u3400-\u9fff].*?)\s+(?P<figure>[△▲\-−]?\s*[0-9][0-9,]*(?:\.[0-9]+)?)$"
@@ -54,7 +56,9 @@ def _owner_of(
     return None
 
 
-def _filled(rows: list[list[str | None]], boxes: list[list] | None = None) -> list[list[str | None]]:
+def _filled(
+    rows: list[list[str | None]], boxes: list[list] | None = None
+) -> list[list[str | None]]:
     """Carry a spanned cell's text into the positions it spans (pdfplumber gives None there).
 
     With cell boxes the spanning cell is the one whose box covers the position; without, the
@@ -94,22 +98,32 @@ def split_cell_unit(text: str | None) -> tuple[str | None, str | None]:
     return "\n".join(kept), unit
 
 
-def _amount_text(text: str | None) -> str | None:
+def _amount_text(raw: str | None) -> str | None:
     """The part of a cell that is its figure: the whole cell, or the amount printed after a
-    Japanese label (「002 一般職 １１人 96,733」 → 「96,733」)."""
+    Japanese label (「002 一般職 １１人 96,733」 → 「96,733」) on the cell's first line that has
+    one; later lines of such a cell are working (「421,072×1／2」), not the amount."""
+    text = normalize_text(raw, join_lines=True)
     if not text or _is_figure(text):
         return text
-    match = _LABELLED_FIGURE.match(text)
-    return match.group("figure") if match else text
+    for line in (raw or "").split("\n"):
+        line = normalize_text(line, join_lines=True) or ""
+        if _is_figure(line):
+            return line
+        match = _LABELLED_FIGURE.match(line)
+        if match:
+            return match.group("figure")
+    return text
 
 
 def count_header_rows(rows: list[list[str | None]]) -> int:
     """Leading rows without any figure are headers (at most 4, and never the whole table)."""
     count = 0
     for row in rows[: min(4, len(rows) - 1)]:
-        texts = [normalize_text(split_cell_unit(c)[0], join_lines=True) for c in row if c and c.strip()]
-        if not texts or any(_is_figure(t) for t in texts):
+        cells = [c for c in row if c and c.strip()]
+        if not cells or any(_is_figure(_amount_text(split_cell_unit(c)[0])) for c in cells):
             break
+        if all(not split_cell_unit(c)[0] for c in cells):
+            break  # a row of 「千円」 notes opens the body: it states the columns' units
         count += 1
     return count
 
@@ -163,7 +177,7 @@ def table_cells(table: dict, table_unit: str | None) -> tuple[list[dict], int]:
                 unit = cell_unit or (
                     column_units[c] if c < len(column_units) and column_units[c] else table_unit
                 )
-                amount = parse_amount(_amount_text(normalize_text(figure_raw, join_lines=True)), unit)
+                amount = parse_amount(_amount_text(figure_raw), unit)
             box = boxes[r][c] if r < len(boxes) and c < len(boxes[r]) else None
             cells.append(
                 {

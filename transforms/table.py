@@ -274,7 +274,9 @@ _PDFPLUMBER_KEYS = {
 
 def _inside(word: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
     cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
-    return any(x0 - 1 <= cx <= x1 + 1 and top - 1 <= cy <= bottom + 1 for x0, top, x1, bottom in boxes)
+    return any(
+        x0 - 1 <= cx <= x1 + 1 and top - 1 <= cy <= bottom + 1 for x0, top, x1, bottom in boxes
+    )
 
 
 def text_lines(words: list[dict]) -> list[dict]:
@@ -405,9 +407,7 @@ def _merge_wrapped(rows: list[list], boxes: list[list]) -> tuple[list, list]:
             prev = out_rows[-1]
             mine, theirs = _filled_cols(row), _filled_cols(prev)
             numeric = any(_is_numeric(c) for c in row if c)
-            wrapped_cell = (
-                not row[0] and prev[0] and mine and mine <= theirs and not numeric
-            )
+            wrapped_cell = not row[0] and prev[0] and mine and mine <= theirs and not numeric
             header_line = r < first_data and not row[0] and not prev[0] and mine and mine <= theirs
             continued_label = (
                 mine == {0} and row[0][:1].islower() and any(_is_numeric(c) for c in prev if c)
@@ -424,7 +424,9 @@ def _merge_wrapped(rows: list[list], boxes: list[list]) -> tuple[list, list]:
     return out_rows, out_boxes
 
 
-def _text_tables(page: Any, exclude: list[tuple[float, float, float, float]], options: dict) -> list[dict]:
+def _text_tables(
+    page: Any, exclude: list[tuple[float, float, float, float]], options: dict
+) -> list[dict]:
     words = [
         w
         for w in page.extract_words(
@@ -459,8 +461,14 @@ def _text_tables(page: Any, exclude: list[tuple[float, float, float, float]], op
                 s["x0"] for ln in block for s in ln["segments"]
             )
             seg = line["segments"][0]
-            long_single = not multi and (seg["x1"] - seg["x0"]) > 0.6 * width and len(seg["text"]) > 40
-            if gap > 2.0 * max(line["size"], prev["size"]) or long_single or (not multi and singles >= 2):
+            long_single = (
+                not multi and (seg["x1"] - seg["x0"]) > 0.6 * width and len(seg["text"]) > 40
+            )
+            if (
+                gap > 2.0 * max(line["size"], prev["size"])
+                or long_single
+                or (not multi and singles >= 2)
+            ):
                 close()
                 singles = 0
         if not block and not multi:
@@ -514,7 +522,11 @@ def caption_above(page: Any, bbox: tuple[float, float, float, float], others: li
     if top - zone_top < 2:
         return ""
     region = page.crop((0, zone_top, float(page.width), top - 0.5), strict=False)
-    words = [w for w in region.extract_words(extra_attrs=["size"]) if w["x1"] > x0 - 20 and w["x0"] < x1 + 20]
+    words = [
+        w
+        for w in region.extract_words(extra_attrs=["size"])
+        if w["x1"] > x0 - 20 and w["x0"] < x1 + 20
+    ]
     lines = text_lines(words)
     picked: list[str] = []
     last_top = top
@@ -544,5 +556,7 @@ def find_tables(page: Any, settings: dict | None = None) -> list[dict]:
     tables.sort(key=lambda t: (round(t["bbox"][1]), t["bbox"][0]))
     boxes = [t["bbox"] for t in tables]
     for table in tables:
-        table["caption"] = caption_above(page, table["bbox"], [b for b in boxes if b is not table["bbox"]])
+        table["caption"] = caption_above(
+            page, table["bbox"], [b for b in boxes if b is not table["bbox"]]
+        )
     return tables
