@@ -142,8 +142,14 @@ def header_paths(grid: list[list[str | None]], header_rows: int) -> list[str]:
     return paths
 
 
-def table_cells(table: dict, table_unit: str | None) -> tuple[list[dict], int]:
-    """Cell records (without source/doc ids) for one table, and its number of header rows."""
+def table_cells(
+    table: dict, table_unit: str | None, column_units: list[str | None] | None = None
+) -> tuple[list[dict], int]:
+    """Cell records (without source/doc ids) for one table, and its number of header rows.
+
+    `column_units`, when given, holds units already known for the columns (from an earlier
+    block of the same form); it is updated in place with the units this table states.
+    """
     rows: list[list[str | None]] = table["rows"]
     boxes = table.get("cell_boxes") or []
     grid = _filled(rows, boxes)
@@ -151,7 +157,11 @@ def table_cells(table: dict, table_unit: str | None) -> tuple[list[dict], int]:
     if header_rows is None:
         header_rows = count_header_rows(grid)
     headers = header_paths(grid, header_rows)
-    column_units = [find_unit(h) for h in headers]
+    known = list(column_units or [])
+    units = [find_unit(h) or (known[c] if c < len(known) else None) for c, h in enumerate(headers)]
+    if column_units is None:
+        column_units = []
+    column_units[:] = units
     pages = table.get("row_pages") or [table.get("page_number")] * len(rows)
     cells: list[dict] = []
     for r, row in enumerate(rows):

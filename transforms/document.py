@@ -137,11 +137,18 @@ def build_records(
         )
     table_rows: list[dict] = []
     cell_rows: list[dict] = []
+    # Forms repeat: a ruled block with the same columns as an earlier one (a budget book's next
+    # 項 under the same 目/節/説明 columns) uses the units that block's columns stated.
+    units_by_layout: dict[tuple, list[str | None]] = {}
     for table in stitch_tables(pages):
         table_id = f"{ids['doc_id']}-p{table['page_first']}-t{len([t for t in table_rows if t['page_first'] == table['page_first']]) + 1}"
         caption = normalize_text(table.get("caption") or "", join_lines=False) or None
         unit = find_unit(caption)
-        cells, header_rows = table_cells(table, unit)
+        layout = (table.get("strategy"), tuple(_column_edges(table)))
+        column_units = list(units_by_layout.get(layout) or [])
+        cells, header_rows = table_cells(table, unit, column_units=column_units)
+        if any(column_units):
+            units_by_layout[layout] = column_units
         x0, top, x1, bottom = table["bbox"]
         table_rows.append(
             {
