@@ -480,6 +480,11 @@ def _text_tables(
 
 
 def _table_from_block(block: list[dict]) -> dict | None:
+    words = [w for line in block for w in line["words"]]
+    singles = sum(1 for w in words if len(w["text"]) == 1 and not w["text"].isascii())
+    if singles > 0.4 * len(words):
+        # vertical writing read across, or letter-spaced headings: characters, not cells
+        return None
     gaps = _column_gaps(block)
     multi = [line for line in block if len(line["segments"]) >= 2]
     # Prose with a wide gap now and then is not a table: most multi lines must break at the
