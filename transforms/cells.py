@@ -115,6 +115,19 @@ def _amount_text(raw: str | None) -> str | None:
     return text
 
 
+def _label_text(raw: str | None) -> str | None:
+    """The cell as a row label: its text when it is not a figure, or the label part of a
+    「label amount」 line (「002 一般職 １１人 96,733」 → 「002 一般職 11人」)."""
+    text = normalize_text(raw, join_lines=True)
+    if not text or _is_figure(text):
+        return None
+    for line in (raw or "").split("\n"):
+        match = _LABELLED_FIGURE.match(normalize_text(line, join_lines=True) or "")
+        if match:
+            return match.group("label").strip()
+    return text
+
+
 def count_header_rows(rows: list[list[str | None]]) -> int:
     """Leading rows without any figure are headers (at most 4, and never the whole table)."""
     count = 0
@@ -168,10 +181,8 @@ def table_cells(
         label = None
         if r >= header_rows:
             for raw in grid[r]:
-                text = normalize_text(split_cell_unit(raw)[0], join_lines=True)
-                if text and not _is_figure(text):
-                    match = _LABELLED_FIGURE.match(text)
-                    label = match.group("label").strip() if match else text
+                label = _label_text(split_cell_unit(raw)[0])
+                if label:
                     break
         for c, raw in enumerate(row):
             spanned = raw is None and grid[r][c] is not None

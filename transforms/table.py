@@ -35,15 +35,16 @@ DEFAULT_TABLE_SETTINGS: dict[str, Any] = {
     "text_y_tolerance": 2,
     # Unruled tables: find them from text alignment outside ruled grids (False: ruled only).
     "text_tables": True,
-    # A column gap is at least this many times the line's font size (word spaces are ~0.3).
-    "column_gap": 1.0,
+    # A column gap is wider than this many times the line's font size (word spaces are ~0.3em,
+    # a full-width space inside a Japanese title is 1em).
+    "column_gap": 1.2,
     # An unruled table needs this many lines that break into columns.
     "min_table_lines": 3,
 }
 # How far above a table (in points) a caption or unit note may be.
 CAPTION_ZONE = 36.0
 # Caption lines are short, or say what they are.
-_CAPTION_MAX_CHARS = 40
+_CAPTION_MAX_CHARS = 30
 _CAPTION_LIKE = re.compile(
     r"^\s*(?:第?\s*[0-9０-９一二三四五六七八九十]+\s*表|表\s*[0-9０-９]|図表|[Tt]able|TABLE|＜|<|【|〈|[（(]?\s*単位)|単位\s*[:：]"
 )
@@ -341,6 +342,8 @@ def _column_gaps(lines: list[dict]) -> list[tuple[float, float]]:
             for x in range(int(seg["x0"]) - x_min_i, int(seg["x1"]) - x_min_i + 1):
                 coverage[x] += 1
     allowed = int(0.15 * len(multi))
+    # a sliver between a left-aligned header and right-aligned figures is not a column gap
+    min_width = 0.5 * statistics.median(line["size"] for line in lines)
     gaps: list[tuple[float, float]] = []
     start = None
     for i, count in enumerate(coverage):
@@ -348,7 +351,7 @@ def _column_gaps(lines: list[dict]) -> list[tuple[float, float]]:
             if start is None:
                 start = i
         elif start is not None:
-            if start > 0:
+            if start > 0 and i - start >= min_width:
                 gaps.append((start + x_min_i, i + x_min_i))
             start = None
     return gaps
@@ -387,8 +390,37 @@ def _block_grid(lines: list[dict], gaps: list[tuple[float, float]]) -> dict | No
                 row[c] = None
         rows.append(row)
         boxes.append(box)
+    rows, boxes = _merge_header_columns(rows, boxes)
     rows, boxes = _merge_wrapped(rows, boxes)
     return {"rows": rows, "cell_boxes": boxes}
+
+
+def _merge_header_columns(rows: list[list], boxes: list[list]) -> tuple[list, list]:
+    """Join a column filled only in the header lines to its neighbour filled only below them:
+    a left-aligned header over right-aligned figures leaves a gap that is not a column edge."""
+    first_data = next(
+        (r for r, row in enumerate(rows) if any(_is_numeric(c) for c in row if c)), len(rows)
+    )
+    c = 0
+    while c + 1 < len(rows[0]):
+        a = {r for r, row in enumerate(rows) if row[c]}
+        b = {r for r, row in enumerate(rows) if row[c + 1]}
+        head_a, head_b = {r for r in a if r < first_data}, {r for r in b if r < first_data}
+        if (
+            a
+            and b
+            and not a & b
+            and ((a == head_a and not head_b) or (b == head_b and not head_a))
+            and not any(row[c + 1] is None or row[c] is None for row in rows)
+        ):
+            for row, box in zip(rows, boxes, strict=True):
+                if row[c + 1]:
+                    row[c], box[c] = row[c + 1], box[c + 1]
+                del row[c + 1]
+                del box[c + 1]
+            continue
+        c += 1
+    return rows, boxes
 
 
 def _filled_cols(row: list[str | None]) -> set[int]:
@@ -539,7 +571,8 @@ def caption_above(page: Any, bbox: tuple[float, float, float, float], others: li
         if last_top - line["bottom"] > 1.5 * line["size"] + 2:
             break
         text = " ".join(w["text"] for w in line["words"])
-        if len(text) > _CAPTION_MAX_CHARS and not _CAPTION_LIKE.search(text):
+        prose = text.rstrip().endswith(("。", "."))
+        if (prose or len(text) > _CAPTION_MAX_CHARS) and not _CAPTION_LIKE.search(text):
             break
         picked.append(text)
         last_top = line["top"]
