@@ -131,13 +131,16 @@ def _ruled_tables(page: Any, options: dict) -> list[dict]:
             [tuple(float(v) for v in cell) if cell else None for cell in row.cells]
             for row in table.rows
         ]
-        if any("\n" in (cell or "") for row in rows for cell in row):
+        spans = any(cell is None for row in rows for cell in row)
+        if spans or any("\n" in (cell or "") for row in rows for cell in row):
             if words is None:
                 words = page.extract_words(
                     x_tolerance=options["text_x_tolerance"],
                     y_tolerance=options["text_y_tolerance"],
                     extra_attrs=["size"],
                 )
+            if spans:
+                rows, boxes = split_aligned_spans(rows, boxes, words)
             rows, boxes = split_listed_rows(rows, boxes, [r.bbox for r in table.rows], words)
         rows, boxes = _clean_grid(rows, boxes)
         if _is_degenerate(rows):
@@ -146,6 +149,75 @@ def _ruled_tables(page: Any, options: dict) -> list[dict]:
             {"bbox": tuple(float(v) for v in table.bbox), "rows": rows, "cell_boxes": boxes}
         )
     return found
+
+
+def split_aligned_spans(
+    rows: list[list[str | None]], boxes: list[list[Any]], words: list[dict]
+) -> tuple[list, list]:
+    """Give back to each column the words of a cell that only seems to span columns.
+
+    Many reports rule the header fully but the body only with horizontal rules, so a body
+    row comes out as one cell across the whole width. When every word of such a cell sits
+    inside one column of the header's grid, with a clear gap wherever the column changes, the
+    row is really one cell per column. A header centred over several columns has words that
+    cross a column edge, or no gap between them, and stays one spanning cell.
+    """
+    n_cols = max((len(r) for r in rows), default=0)
+    ranges: list[tuple[float, float] | None] = []
+    for c in range(n_cols):
+        col_boxes = [row[c] for row in boxes if c < len(row) and row[c]]
+        ranges.append(
+            (min(b[0] for b in col_boxes), min(b[2] for b in col_boxes)) if col_boxes else None
+        )
+
+    def column_of(word: dict) -> int | None:
+        for c, rng in enumerate(ranges):
+            if rng and rng[0] - 1 <= word["x0"] and word["x1"] <= rng[1] + 1:
+                return c
+        return None
+
+    rows = [list(r) for r in rows]
+    boxes = [list(b) for b in boxes]
+    for r, row in enumerate(rows):
+        for c in range(n_cols):
+            box = boxes[r][c] if c < len(boxes[r]) else None
+            if row[c] is None or box is None or c + 1 >= n_cols or row[c + 1] is not None:
+                continue
+            last = c
+            while last + 1 < n_cols and row[last + 1] is None and boxes[r][last + 1] is None:
+                last += 1
+            mine = [w for w in words if _inside(w, [box])]
+            if not mine:
+                continue
+            placed: dict[int, list[dict]] = {}
+            ok = True
+            for line in _lines_of(mine):
+                prev_col, prev_x1 = None, None
+                for word in line:
+                    col = column_of(word)
+                    if col is None or not c <= col <= last:
+                        ok = False
+                        break
+                    size = float(word.get("size") or (word["bottom"] - word["top"]))
+                    if (
+                        prev_col is not None
+                        and col != prev_col
+                        and word["x0"] - prev_x1 < 0.6 * size
+                    ):
+                        ok = False
+                        break
+                    placed.setdefault(col, []).append(word)
+                    prev_col, prev_x1 = col, word["x1"]
+                if not ok:
+                    break
+            if not ok or len(placed) < 2:
+                continue
+            for k in range(c, last + 1):
+                ws = placed.get(k, [])
+                row[k] = _line_text(_lines_of(ws)) if ws else ""
+                rng = ranges[k] or (box[0], box[2])
+                boxes[r][k] = (rng[0], box[1], rng[1], box[3])
+    return rows, boxes
 
 
 def _figure_lines(lines: list[list[dict]]) -> int:
