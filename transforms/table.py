@@ -394,16 +394,48 @@ def _segments(line: dict, gap: float) -> list[dict]:
             seg["top"] = min(seg["top"], word["top"])
             seg["bottom"] = max(seg["bottom"], word["bottom"])
             seg["text"] += " " + word["text"]
+            seg["words"].append(word)
         else:
             segments.append(
-                {k: word[k] for k in ("x0", "x1", "top", "bottom")} | {"text": word["text"]}
+                {k: word[k] for k in ("x0", "x1", "top", "bottom")}
+                | {"text": word["text"], "words": [word]}
             )
     return segments
+
+
+def _split_at_edges(seg: dict, cols_of: Any) -> list[dict]:
+    """A segment whose words fall in different columns, none across an edge, is several cells
+    (headers set closer together than the figures below them)."""
+    parts: list[dict] = []
+    for word in seg["words"]:
+        first, last = cols_of(word["x0"] + 0.5, word["x1"] - 0.5)
+        if first != last:
+            return [seg]
+        if parts and parts[-1]["col"] == first:
+            part = parts[-1]
+            part["x1"] = word["x1"]
+            part["text"] += " " + word["text"]
+        else:
+            parts.append({"x0": word["x0"], "x1": word["x1"], "text": word["text"], "col": first})
+    return parts
 
 
 def _column_gaps(lines: list[dict]) -> list[tuple[float, float]]:
     """x-ranges no segment of the block's multi-segment lines covers (beyond a stray few)."""
     multi = [line for line in lines if len(line["segments"]) >= 2]
+    # Columns are set by the body: headers are often centred or left-aligned across the gaps
+    # of the figures below them, and are split at the body's gaps afterwards.
+    first_data = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if any(_is_numeric(s["text"]) for s in line["segments"])
+        ),
+        len(lines),
+    )
+    body = [line for line in lines[first_data:] if len(line["segments"]) >= 2]
+    if len(body) >= 3:
+        multi = body
     x_min = min(s["x0"] for line in lines for s in line["segments"])
     x_max = max(s["x1"] for line in lines for s in line["segments"])
     x_min_i = int(x_min)
@@ -435,24 +467,30 @@ def _is_numeric(text: str | None) -> bool:
 
 def _block_grid(lines: list[dict], gaps: list[tuple[float, float]]) -> dict | None:
     """Lay a block's segments out on the columns its gaps define; merge wrapped lines."""
-    edges = [-1e9] + [(a + b) / 2 for a, b in gaps] + [1e9]
-    n_cols = len(edges) - 1
+    # each column is the stretch between two gaps; text in a gap belongs to the nearer column
+    spans = [-1e9] + [v for a, b in gaps for v in (a, b)] + [1e9]
+    extents = [(spans[2 * k], spans[2 * k + 1]) for k in range(len(gaps) + 1)]
+    n_cols = len(extents)
     if n_cols < 2:
         return None
 
-    def col_of(x: float) -> int:
-        for c in range(n_cols):
-            if edges[c] <= x < edges[c + 1]:
-                return c
-        return n_cols - 1
+    def cols_of(x0: float, x1: float) -> tuple[int, int]:
+        hit = [c for c, (a, b) in enumerate(extents) if x0 < b and x1 > a]
+        if hit:
+            return hit[0], hit[-1]
+        nearest = min(
+            range(n_cols), key=lambda c: min(abs(x0 - extents[c][1]), abs(x1 - extents[c][0]))
+        )
+        return nearest, nearest
 
     rows: list[list[str | None]] = []
     boxes: list[list[Any]] = []
     for line in lines:
         row: list[str | None] = [""] * n_cols
         box: list[Any] = [None] * n_cols
-        for seg in line["segments"]:
-            first, last = col_of(seg["x0"] + 0.5), col_of(seg["x1"] - 0.5)
+        pieces = [p for seg in line["segments"] for p in _split_at_edges(seg, cols_of)]
+        for seg in pieces:
+            first, last = cols_of(seg["x0"] + 0.5, seg["x1"] - 0.5)
             if row[first]:
                 row[first] = f"{row[first]} {seg['text']}"
             else:
@@ -538,7 +576,8 @@ def _text_tables(
             y_tolerance=options["text_y_tolerance"],
             extra_attrs=["size"],
         )
-        if not _inside(w, exclude) and w["text"].strip()
+        # rotated words are chart axes and margin notes, not rows of a table
+        if not _inside(w, exclude) and w["text"].strip() and w.get("upright", True)
     ]
     lines = text_lines(words)
     for line in lines:
