@@ -436,8 +436,15 @@ def score_expected_csvs(csvs: list[Path], ex: Extraction, verbose: bool) -> tupl
     pages they cover (as for ICDAR: some CSVs hold two tables one after the other), and how
     many CSVs equal an
     extracted grid exactly (after normalization, empty rows and columns dropped)."""
-    grids = [[[c.get("text_raw") or "" for c in row] for row in g] for g in ex.grids().values()]
-    trimmed_found = [trimmed(g) for g in grids]
+    # spanned copies blank, as most CSV writers leave them, or filled (camelot's copy_text)
+    trimmed_found = []
+    for g in ex.grids().values():
+        for fill in (False, True):
+            rows = [
+                ["" if c.get("spanned") and not fill else c.get("text_raw") or "" for c in row]
+                for row in g
+            ]
+            trimmed_found.append(trimmed(rows))
     expected: Counter = Counter()
     exact = 0
     for path in csvs:
