@@ -187,8 +187,8 @@ def split_aligned_spans(
             while last + 1 < n_cols and row[last + 1] is None and boxes[r][last + 1] is None:
                 last += 1
             mine = [w for w in words if _inside(w, [box])]
-            if not mine:
-                continue
+            if not mine or all(len(w["text"]) == 1 and not w["text"].isascii() for w in mine):
+                continue  # empty, or a letter-spaced heading (「区 分」) set across columns
             placed: dict[int, list[dict]] = {}
             ok = True
             for line in _lines_of(mine):
@@ -220,8 +220,17 @@ def split_aligned_spans(
     return rows, boxes
 
 
+def _has_figure(line: list[dict]) -> bool:
+    """A line states a figure: a number of two or more characters, or one ending the line.
+    The lone digits of a letter-spaced date (「令 和 ８ 年」) are not figures."""
+    return any(
+        _is_numeric(w["text"]) and (len(w["text"]) >= 2 or k == len(line) - 1)
+        for k, w in enumerate(line)
+    )
+
+
 def _figure_lines(lines: list[list[dict]]) -> int:
-    return sum(1 for line in lines if any(_is_numeric(w["text"]) for w in line))
+    return sum(1 for line in lines if _has_figure(line))
 
 
 def _lines_of(words: list[dict]) -> list[list[dict]]:
@@ -294,7 +303,7 @@ def split_listed_rows(
             continue
         groups: list[list[list[dict]]] = []
         for line in lines:
-            has_figure = any(_is_numeric(w["text"]) for w in line)
+            has_figure = _has_figure(line)
             if not groups or (has_figure and _figure_lines(groups[-1]) > 0):
                 groups.append([line])
             else:
