@@ -313,6 +313,13 @@ def fuji_amounts(data: object, path: tuple[str, ...] = ()) -> list[tuple[str, st
 def score_fuji(pdf: Path, ex: Extraction, verbose: bool) -> PRF:
     """Every amount of the per-款 JSON must be a cell whose value_yen is that amount × 1,000."""
     expected = fuji_amounts(json.loads(pdf.with_suffix(".json").read_text(encoding="utf-8")))
+    # Known flaw: some JSON amounts (the 款's 前年度予算額) are not printed in the section's PDF
+    # at all; they are discounted, and listed with -v.
+    printed = unicodedata.normalize("NFKC", "".join(p["text_raw"] for p in ex.pages))
+    absent = [e for e in expected if f"{e[2]:,}" not in printed]
+    expected = [e for e in expected if f"{e[2]:,}" in printed]
+    if verbose and absent:
+        print(f"    discounted, not printed in the PDF: {absent}")
     found_yen = Counter(c["value_yen"] for c in ex.cells if c.get("value_yen") is not None)
     remaining = Counter(found_yen)
     tp = 0
