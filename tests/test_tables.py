@@ -96,6 +96,8 @@ def test_continued_table_is_one_table_without_repeated_header(pdfs: dict[str, Pa
     assert last["value_yen"] == 40_000_000
     assert last["header"] == "本年度"
     assert last["row_label"] == "事業40"
+    number = cells[(table["n_rows"] - 1, 0)]
+    assert number["value"] == 40 and number["value_yen"] is None  # 番号 is an ordinal, not 千円
 
 
 def test_stacked_row_label_and_wrapped_cell(pdfs: dict[str, Path]) -> None:

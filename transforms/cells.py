@@ -25,6 +25,8 @@ from transforms.text import normalize_text
 _UNIT_LINE = re.compile(
     r"^[（(]?\s*(?:単位\s*[:：]\s*)?(千円|百万円|万円|億円|兆円|円|%|％|人|件)\s*[)）]?$"
 )
+# Columns that number things (款 1, 項 2, No. 3) hold ordinals, never amounts in the table's unit.
+_ORDINAL_HEADER = re.compile(r"^(款|項|目|節|番号|通番|連番|順位|No\.?|NO\.?|№|#|コード)$")
 # 「001 給与費 448,879」: a Japanese label and the amount printed after it in the same cell.
 _LABELLED_FIGURE = re.compile(
     r"^(?P<label>.*[\u3040-\u30ff\u3400-\u9fff].*?)\s+(?P<figure>[△▲\-−]?\s*[0-9][0-9,]*(?:\.[0-9]+)?)$"
@@ -198,6 +200,8 @@ def table_cells(
                 unit = cell_unit or (
                     column_units[c] if c < len(column_units) and column_units[c] else table_unit
                 )
+                if c < len(headers) and _ORDINAL_HEADER.match(headers[c].split(" / ")[-1]):
+                    unit = None
                 amount = parse_amount(_amount_text(figure_raw), unit)
             box = boxes[r][c] if r < len(boxes) and c < len(boxes[r]) else None
             cells.append(
