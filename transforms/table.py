@@ -704,13 +704,30 @@ def caption_above(page: Any, bbox: tuple[float, float, float, float], others: li
 # ---------------------------------------------------------------------------------------------
 
 
+def _covered(inner: tuple, outer: tuple, share: float = 0.8) -> bool:
+    """Does `outer` cover at least `share` of `inner`'s area?"""
+    w = max(0.0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
+    h = max(0.0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
+    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
+    return area > 0 and w * h >= share * area
+
+
 def find_tables(page: Any, settings: dict | None = None) -> list[dict]:
     """Tables on `page` (ruled grids first, then unruled ones elsewhere), top to bottom."""
     options = {**DEFAULT_TABLE_SETTINGS, **(settings or {})}
     tables = [{**t, "strategy": "lines"} for t in _ruled_tables(page, options)]
     if options.get("text_tables"):
-        exclude = [t["bbox"] for t in tables]
-        tables += [{**t, "strategy": "text"} for t in _text_tables(page, exclude, options)]
+        ruled = tables
+        text = _text_tables(page, [t["bbox"] for t in ruled], options)
+        # A small ruled box inside a larger aligned block (a boxed header, a highlighted row)
+        # is part of that block: read the whole block by alignment instead.
+        inside = [r for r in ruled if any(_covered(r["bbox"], t["bbox"]) for t in text)]
+        if inside:
+            ruled = [r for r in ruled if r not in inside]
+            text = _text_tables(page, [t["bbox"] for t in ruled], options)
+            if not all(any(_covered(r["bbox"], t["bbox"]) for t in text) for r in inside):
+                ruled, text = tables, _text_tables(page, [t["bbox"] for t in tables], options)
+        tables = ruled + [{**t, "strategy": "text"} for t in text]
     tables.sort(key=lambda t: (round(t["bbox"][1]), t["bbox"][0]))
     boxes = [t["bbox"] for t in tables]
     for table in tables:
