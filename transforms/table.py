@@ -110,6 +110,43 @@ def _clean_grid(rows: list[list[str | None]], boxes: list[list[Any]]) -> tuple[l
     return rows, boxes
 
 
+def merge_split_columns(rows: list[list[str | None]], boxes: list[list[Any]]) -> tuple[list, list]:
+    """Join two grid columns that are one column of the table.
+
+    When header and body are ruled at different x positions, the grid gets a column for each
+    rule: body figures span two grid columns while their header sits in the second. Two
+    neighbouring columns are one when no row has its own text in both, and at least one row
+    has a cell spanning across the rule between them.
+    """
+    rows = [list(r) for r in rows]
+    boxes = [list(b) for b in boxes]
+    c = 0
+    while rows and c + 1 < len(rows[0]):
+        both = any(not _blank(row[c]) and not _blank(row[c + 1]) for row in rows)
+        bridged = any(row[c] is not None and row[c + 1] is None for row in rows)
+        if both or not bridged:
+            c += 1
+            continue
+        for row, box in zip(rows, boxes, strict=True):
+            a, b = row[c], row[c + 1]
+            if _blank(a) and not _blank(b):
+                row[c] = b
+                box[c] = box[c + 1]
+            elif a is None and b is not None:
+                row[c] = b
+                box[c] = box[c + 1]
+            elif box[c] and box[c + 1]:
+                box[c] = (
+                    min(box[c][0], box[c + 1][0]),
+                    min(box[c][1], box[c + 1][1]),
+                    max(box[c][2], box[c + 1][2]),
+                    max(box[c][3], box[c + 1][3]),
+                )
+            del row[c + 1]
+            del box[c + 1]
+    return rows, boxes
+
+
 def _is_degenerate(rows: list[list[str | None]]) -> bool:
     """A grid with fewer than two filled rows or two filled columns is a frame or a box around
     prose, not a table."""
@@ -143,6 +180,7 @@ def _ruled_tables(page: Any, options: dict) -> list[dict]:
                 rows, boxes = split_aligned_spans(rows, boxes, words)
             rows, boxes = split_listed_rows(rows, boxes, [r.bbox for r in table.rows], words)
         rows, boxes = _clean_grid(rows, boxes)
+        rows, boxes = merge_split_columns(rows, boxes)
         if _is_degenerate(rows):
             continue
         found.append(
