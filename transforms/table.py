@@ -258,11 +258,15 @@ def split_aligned_spans(
     return rows, boxes
 
 
+_AMOUNT_WORD = re.compile(r"^[△▲\-−－]?[0-9０-９][0-9０-９,，.．]*$")
+
+
 def _has_figure(line: list[dict]) -> bool:
-    """A line states a figure: a number of two or more characters, or one ending the line.
-    The lone digits of a letter-spaced date (「令 和 ８ 年」) are not figures."""
+    """A line states an amount: a plain number (no %, no brackets) of two or more characters,
+    or one ending the line. The lone digits of a letter-spaced date (「令 和 ８ 年」) and shares
+    quoted in brackets (「Effi (10.5%)」) do not make a line an item of its own."""
     return any(
-        _is_numeric(w["text"]) and (len(w["text"]) >= 2 or k == len(line) - 1)
+        _AMOUNT_WORD.match(w["text"]) and (len(w["text"]) >= 2 or k == len(line) - 1)
         for k, w in enumerate(line)
     )
 
