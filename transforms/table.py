@@ -147,6 +147,22 @@ def merge_split_columns(rows: list[list[str | None]], boxes: list[list[Any]]) ->
     return rows, boxes
 
 
+def _cuts_words(bbox: tuple, boxes: list[list[Any]], words: list[dict]) -> bool:
+    """Do the grid's cell edges run through words? Then they are bars of a chart or shading,
+    not the rulings of a table (a ruling never cuts 「20.4」 into 「20」 and 「.4」)."""
+    inside = [w for w in words if _inside(w, [bbox])]
+    if not inside:
+        return False
+    cells = [b for row in boxes for b in row if b]
+    cut = 0
+    for word in inside:
+        cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
+        home = next((b for b in cells if b[0] <= cx <= b[2] and b[1] <= cy <= b[3]), None)
+        if home and (word["x0"] < home[0] - 2 or word["x1"] > home[2] + 2):
+            cut += 1
+    return cut > max(2, 0.1 * len(inside))
+
+
 def _is_degenerate(rows: list[list[str | None]]) -> bool:
     """A grid with fewer than two filled rows or two filled columns is a frame or a box around
     prose, not a table."""
@@ -182,6 +198,14 @@ def _ruled_tables(page: Any, options: dict) -> list[dict]:
         rows, boxes = _clean_grid(rows, boxes)
         rows, boxes = merge_split_columns(rows, boxes)
         if _is_degenerate(rows):
+            continue
+        if words is None:
+            words = page.extract_words(
+                x_tolerance=options["text_x_tolerance"],
+                y_tolerance=options["text_y_tolerance"],
+                extra_attrs=["size"],
+            )
+        if _cuts_words(table.bbox, boxes, words):
             continue
         found.append(
             {"bbox": tuple(float(v) for v in table.bbox), "rows": rows, "cell_boxes": boxes}
@@ -674,6 +698,11 @@ def _text_tables(
 
 
 def _table_from_block(block: list[dict]) -> dict | None:
+    # a caption set with wide gaps (justified) is not the table's first row
+    while block and _CAPTION_LIKE.search(" ".join(w["text"] for w in block[0]["words"])):
+        block = block[1:]
+    if sum(len(line["segments"]) >= 2 for line in block) < 3:
+        return None
     words = [w for line in block for w in line["words"]]
     singles = sum(1 for w in words if len(w["text"]) == 1 and not w["text"].isascii())
     if singles > 0.4 * len(words):
