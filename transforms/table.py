@@ -697,6 +697,26 @@ def _text_tables(
     return found
 
 
+def _looks_like_chart(rows: list[list[str | None]]) -> bool:
+    """Axis labels of a chart: a sparse grid with a column of evenly stepped numbers
+    (450, 400, 350 …), the rest being legend and series names."""
+    cells = [c for row in rows for c in row]
+    if not cells or sum(1 for c in cells if c) > 0.6 * len(cells):
+        return False
+    for c in range(len(rows[0])):
+        values = []
+        for row in rows:
+            text = (row[c] or "").replace(",", "")
+            try:
+                values.append(float(text))
+            except ValueError:
+                continue
+        steps = {round(b - a, 6) for a, b in zip(values, values[1:], strict=False)}
+        if len(values) >= 4 and len(steps) == 1 and steps != {0.0}:
+            return True
+    return False
+
+
 def _table_from_block(block: list[dict]) -> dict | None:
     # a caption set with wide gaps (justified) is not the table's first row
     while block and _CAPTION_LIKE.search(" ".join(w["text"] for w in block[0]["words"])):
@@ -721,6 +741,8 @@ def _table_from_block(block: list[dict]) -> dict | None:
     n_cols = len(rows[0])
     filled_per_col = [sum(1 for row in rows if row[c]) for c in range(n_cols)]
     if sum(1 for n in filled_per_col if n >= 2) < 2:
+        return None
+    if _looks_like_chart(rows):
         return None
     long_cells = sum(1 for row in rows for c in row if c and len(c) > 60)
     if long_cells > 0.3 * len(multi):
