@@ -8,6 +8,7 @@ import pdfplumber
 import pytest
 
 from tests.fixtures import tables_pdf
+from transforms import table as table_mod
 from transforms.cells import table_cells
 from transforms.document import build_records
 from transforms.page import extract_page
@@ -186,3 +187,58 @@ def test_listed_amounts_in_one_cell_and_units_printed_in_cells() -> None:
     assert by_pos[(2, 2)]["row_label"] == "002 一般職 11人"
     assert by_pos[(3, 1)]["value_yen"] == 49_604_000  # the unit stated above carries down
     assert by_pos[(3, 2)]["value"] is None  # 「－」 is nil, not zero
+
+
+def _word(text: str, x0: float, x1: float, top: float = 100.0) -> dict:
+    return {"text": text, "x0": x0, "x1": x1, "top": top, "bottom": top + 10, "size": 10.0}
+
+
+def test_body_rows_ruled_only_horizontally_get_one_cell_per_column() -> None:
+    """Header ruled into columns, body rows one cell across: words go back to their columns,
+    while a header centred over two columns stays one spanning cell."""
+    rows = [["Country", "Share (%)", "Total"], ["Austria 86.2 3,375", None, None]]
+    boxes = [
+        [(0, 80, 100, 95), (100, 80, 200, 95), (200, 80, 300, 95)],
+        [(0, 95, 300, 110), None, None],
+    ]
+    words = [_word("Austria", 5, 40), _word("86.2", 150, 170), _word("3,375", 260, 290)]
+    out_rows, out_boxes = table_mod.split_aligned_spans(rows, boxes, words)
+    assert out_rows[1] == ["Austria", "86.2", "3,375"]
+    assert out_boxes[1][1][0] == 100
+    header = [["Literacy Status", None], ["12", "13"]]
+    header_boxes = [[(0, 80, 200, 95), None], [(0, 95, 100, 110), (100, 95, 200, 110)]]
+    centred = [_word("Literacy", 60, 98), _word("Status", 101, 130)]
+    assert table_mod.split_aligned_spans(header, header_boxes, centred)[0][0] == [
+        "Literacy Status",
+        None,
+    ]
+
+
+def test_columns_split_by_offset_rules_are_merged() -> None:
+    rows = [["", "", "to air"], ["CO2", "100", None], ["CH4", "5", None]]
+    boxes = [[(0, 0, 50, 10), (50, 0, 60, 10), (60, 0, 100, 10)]] + [
+        [(0, 10, 50, 20), (50, 10, 100, 20), None]
+    ] * 2
+    merged, _ = table_mod.merge_split_columns(rows, boxes)
+    assert merged == [["", "to air"], ["CO2", "100"], ["CH4", "5"]]
+    # two real columns that are both filled in some row stay apart
+    kept, _ = table_mod.merge_split_columns([["a", "b"], ["1", None]], [[None, None]] * 2)
+    assert kept == [["a", "b"], ["1", None]]
+
+
+def test_chart_axis_is_not_a_table() -> None:
+    axis = [
+        ["450", "", ""],
+        ["400", "", "Spread"],
+        ["350", "", ""],
+        ["300", "", ""],
+        ["250", "Yield", ""],
+    ]
+    assert table_mod._looks_like_chart(axis)
+    budget = [
+        ["1", "市税", "41,250"],
+        ["2", "譲与税", "612"],
+        ["3", "交付税", "100"],
+        ["4", "国庫", "14,800"],
+    ]
+    assert not table_mod._looks_like_chart(budget)
