@@ -34,14 +34,17 @@ _LABELLED_FIGURE = re.compile(
 
 
 def _owner_of(
-    rows: list[list[str | None]], boxes: list[list], r: int, c: int
+    rows: list[list[str | None]],
+    boxes: list[list],
+    r: int,
+    c: int,
+    col_x: list[float | None],
+    row_pages: list | None,
 ) -> tuple[int, int] | None:
-    """The origin of the cell covering a None position: the one whose box reaches over it."""
-    if not boxes:
-        return None
-    in_col = [row[c] for row in boxes if c < len(row) and row[c]]
+    """The origin of the cell covering a None position: the one whose box reaches over it
+    (boxes of rows on different pages are not compared)."""
     in_row = [b for b in boxes[r] if b] if r < len(boxes) else []
-    x = statistics.median((b[0] + b[2]) / 2 for b in in_col) if in_col else None
+    x = col_x[c] if c < len(col_x) else None
     y = statistics.median((b[1] + b[3]) / 2 for b in in_row) if in_row else None
     for k in range(c - 1, -1, -1):
         box = boxes[r][k] if k < len(boxes[r]) else None
@@ -52,14 +55,15 @@ def _owner_of(
     for k in range(r - 1, -1, -1):
         box = boxes[k][c] if c < len(boxes[k]) else None
         if rows[k][c] is not None and box is not None:
-            if y is not None and box[3] > y:
+            same_page = not row_pages or row_pages[k] == row_pages[r]
+            if y is not None and same_page and box[3] > y:
                 return (k, c)
             break
     return None
 
 
 def _filled(
-    rows: list[list[str | None]], boxes: list[list] | None = None
+    rows: list[list[str | None]], boxes: list[list] | None = None, row_pages: list | None = None
 ) -> list[list[str | None]]:
     """Carry a spanned cell's text into the positions it spans (pdfplumber gives None there).
 
@@ -67,11 +71,17 @@ def _filled(
     nearest cell to the left, else above.
     """
     grid = [list(row) for row in rows]
+    boxes = boxes or []
+    n_cols = max((len(r) for r in rows), default=0)
+    col_x: list[float | None] = []
+    for c in range(n_cols):
+        in_col = [row[c] for row in boxes if c < len(row) and row[c]]
+        col_x.append(statistics.median((b[0] + b[2]) / 2 for b in in_col) if in_col else None)
     for r, row in enumerate(grid):
         for c, cell in enumerate(row):
             if cell is not None:
                 continue
-            owner = _owner_of(rows, boxes or [], r, c)
+            owner = _owner_of(rows, boxes, r, c, col_x, row_pages) if boxes else None
             if owner is not None:
                 grid[r][c] = grid[owner[0]][owner[1]]
             elif c > 0 and grid[r][c - 1] is not None:
@@ -167,7 +177,7 @@ def table_cells(
     """
     rows: list[list[str | None]] = table["rows"]
     boxes = table.get("cell_boxes") or []
-    grid = _filled(rows, boxes)
+    grid = _filled(rows, boxes, table.get("row_pages"))
     header_rows = table.get("header_rows")
     if header_rows is None:
         header_rows = count_header_rows(grid)
