@@ -12,13 +12,16 @@ code path as a real run, `transforms.page.extract_page` per page then
   and table detection against ``NAME-reg.xml`` (a ground-truth region counts as found when a
   predicted table on the same page overlaps it with intersection over union of at least 0.5).
 - ``ja``: Japanese public-sector PDFs. Fuji City 予算書 sections against their per-款 JSON (every
-  amount must be found as a cell with the same value in yen, i.e. right value and unit); the Tokyo
-  covid report against its ward→count CSV (the count must be the cell below or right of the
-  ward's cell); MHLW institution lists against their CSVs (whole rows matched cell for cell,
-  after NFKC and whitespace removal on both sides).
-- ``tables``: camelot and tabula-java fixtures with expected CSVs (adjacency F1 against the best
-  matching extracted table, plus whether the grid matches exactly) and pdfplumber fixtures with
-  asserted rows.
+  amount must be found as a cell with the same value in yen, i.e. right value and unit; amounts
+  the section's PDF does not print at all are discounted and listed with ``-v``); the Tokyo covid
+  report against its ward→count CSV (the count must be the cell below or right of the ward's
+  cell); MHLW institution lists against their CSVs (whole rows matched cell for cell, after NFKC
+  and whitespace removal on both sides; 01_北海道.csv lacks the PDF's URL column, so URL cells
+  are left out for that file); the pdfminer samples kampo and jo (vertical writing, no table)
+  must give no table.
+- ``tables``: camelot and tabula-java fixtures with expected CSVs (adjacency relations of the
+  CSVs against the tables on the pages they cover, plus how many CSVs equal an extracted grid
+  exactly) and pdfplumber fixtures with asserted rows.
 
 Prints per-file lines with ``-v`` and always one summary table at the end.
 """
