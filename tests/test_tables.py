@@ -242,3 +242,54 @@ def test_chart_axis_is_not_a_table() -> None:
         ["4", "国庫", "14,800"],
     ]
     assert not table_mod._looks_like_chart(budget)
+
+
+def test_block_right_under_a_table_takes_the_units_of_its_columns() -> None:
+    """A budget book's next 目 printed just below the ruled frame, in the same columns, with
+    no unit of its own: its figures are in the unit of the columns above."""
+
+    def box(x0: float, x1: float, top: float) -> tuple[float, float, float, float]:
+        return (x0, top, x1, top + 12)
+
+    above = {
+        "bbox": (40, 100, 300, 160),
+        "rows": [["目", "本年度"], ["1 市民税", "千円\n18,719,000"]],
+        "cell_boxes": [
+            [box(40, 150, 100), box(150, 300, 100)],
+            [box(40, 150, 120), box(150, 300, 120)],
+        ],
+        "caption": "",
+        "strategy": "lines",
+    }
+    below = {
+        "bbox": (45, 180, 295, 200),
+        "rows": [["1 固定資産税", "23,806,300"], ["2 交付金", "55,000"]],
+        "cell_boxes": [
+            [box(45, 110, 180), box(230, 295, 180)],
+            [box(45, 110, 190), box(240, 295, 190)],
+        ],
+        "caption": "",
+        "strategy": "text",
+    }
+    far = {
+        **below,
+        "bbox": (45, 400, 280, 420),
+        "cell_boxes": [
+            [box(45, 100, 400), box(220, 280, 400)],
+            [box(45, 100, 410), box(230, 280, 410)],
+        ],
+    }
+    page = {
+        "page_number": 1,
+        "width": 595,
+        "height": 842,
+        "text_raw": "",
+        "tables": [above, below, far],
+    }
+    recs = build_records(IDS, [page])
+    by_table = {t["table_id"]: t for t in recs["tables"]}
+    ids = sorted(by_table, key=lambda i: by_table[i]["top"])
+    cells = {i: cells_of(recs, i) for i in ids}
+    assert cells[ids[0]][(1, 1)]["value_yen"] == 18_719_000_000
+    assert cells[ids[1]][(0, 1)]["value_yen"] == 23_806_300_000
+    assert cells[ids[2]][(0, 1)]["value_yen"] is None  # too far below to be the same form

@@ -33,6 +33,32 @@ def _column_edges(table: dict) -> list[float]:
     return sorted(edges)
 
 
+def _column_extent(table: dict, c: int) -> tuple[float, float] | None:
+    """The x-range column `c` occupies in the table's last rows (its own cells only)."""
+    boxes = [row[c] for row in (table.get("cell_boxes") or [])[-10:] if c < len(row) and row[c]]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), max(b[2] for b in boxes))
+
+
+def _units_above(table: dict, unit_columns: list[tuple]) -> list[str | None]:
+    """Units for `table`'s columns from the columns of a table just above it on the same page."""
+    n_cols = max((len(r) for r in table["rows"]), default=0)
+    top = table["bbox"][1]
+    units: list[str | None] = []
+    for c in range(n_cols):
+        extent = _column_extent(table, c)
+        found = None
+        if extent:
+            centre = (extent[0] + extent[1]) / 2
+            for page, x0, x1, bottom, unit in reversed(unit_columns):
+                if page == table["page_first"] and 0 <= top - bottom < 40 and x0 <= centre <= x1:
+                    found = unit
+                    break
+        units.append(found)
+    return units
+
+
 def _continues(prev: dict, prev_page: dict, nxt: dict, page: dict) -> bool:
     """Is `nxt` (a table at the top of a page) the continuation of `prev` (a table that runs to
     the foot of the page before)? Same number of columns, same column edges, same strategy."""
@@ -140,15 +166,24 @@ def build_records(
     # Forms repeat: a ruled block with the same columns as an earlier one (a budget book's next
     # 項 under the same 目/節/説明 columns) uses the units that block's columns stated.
     units_by_layout: dict[tuple, list[str | None]] = {}
+    # A block printed right under a table, in its columns, with no unit of its own (a budget
+    # book's next 目 after the ruled frame ends) uses the units of the columns above it.
+    unit_columns: list[tuple[int, float, float, float, str]] = []  # page, x0, x1, bottom, unit
     for table in stitch_tables(pages):
         table_id = f"{ids['doc_id']}-p{table['page_first']}-t{len([t for t in table_rows if t['page_first'] == table['page_first']]) + 1}"
         caption = normalize_text(table.get("caption") or "", join_lines=False) or None
         unit = find_unit(caption)
         layout = (table.get("strategy"), tuple(_column_edges(table)))
         column_units = list(units_by_layout.get(layout) or [])
+        if not unit and not any(column_units):
+            column_units = _units_above(table, unit_columns)
         cells, header_rows = table_cells(table, unit, column_units=column_units)
         if any(column_units):
             units_by_layout[layout] = column_units
+            for c, col_unit in enumerate(column_units):
+                extent = _column_extent(table, c)
+                if col_unit and extent:
+                    unit_columns.append((table["page_last"], *extent, table["bbox"][3], col_unit))
         x0, top, x1, bottom = table["bbox"]
         table_rows.append(
             {
