@@ -107,6 +107,13 @@ def _clean_grid(rows: list[list[str | None]], boxes: list[list[Any]]) -> tuple[l
     keep_cols = [c for c in keep_cols if any(c < len(row) and not _blank(row[c]) for row in rows)]
     rows = [[row[c] if c < len(row) else "" for c in keep_cols] for row in rows]
     boxes = [[box[c] if c < len(box) else None for c in keep_cols] for box in boxes]
+    # a spanned position left with no cell to span from (its origin column was empty) is empty
+    for c in range(len(keep_cols)):
+        for row in rows:
+            if row[c] is not None:
+                break
+            if c == 0 or all(row[k] is None for k in range(c)):
+                row[c] = ""
     return rows, boxes
 
 
