@@ -11,7 +11,7 @@ import pyarrow as pa
 
 # Bumped whenever extraction, normalization or parsing changes what the datasets would contain:
 # a source whose PDF hash and pipeline version are unchanged is not re-extracted.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 _STR = pa.string()
 _I32 = pa.int32()

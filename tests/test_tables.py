@@ -1,0 +1,295 @@
+"""Table extraction end to end on generated PDFs whose cells we know, plus the grid rules alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+from tests.fixtures import tables_pdf
+from transforms import table as table_mod
+from transforms.cells import table_cells
+from transforms.document import build_records
+from transforms.page import extract_page
+
+IDS = {"source_id": "test", "doc_id": "0123456789abcdef"}
+
+
+def records(path: Path) -> dict[str, list[dict]]:
+    with pdfplumber.open(path) as pdf:
+        pages = [extract_page(page) for page in pdf.pages]
+    return build_records(IDS, pages)
+
+
+def cells_of(recs: dict, table_id: str) -> dict[tuple[int, int], dict]:
+    return {(c["row"], c["col"]): c for c in recs["cells"] if c["table_id"] == table_id}
+
+
+def texts(cells: dict[tuple[int, int], dict]) -> list[list[str | None]]:
+    n_rows = max(r for r, _ in cells) + 1
+    n_cols = max(c for _, c in cells) + 1
+    return [[cells[(r, c)]["text"] for c in range(n_cols)] for r in range(n_rows)]
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("tables")
+    out = {}
+    for name in (
+        "header_spans",
+        "continued",
+        "stacked_and_wrapped",
+        "side_by_side",
+        "unruled",
+        "prose",
+    ):
+        path = folder / f"{name}.pdf"
+        getattr(tables_pdf, f"write_{name}")(path)
+        out[name] = path
+    return out
+
+
+def test_multi_row_header_with_spanning_cell(pdfs: dict[str, Path]) -> None:
+    recs = records(pdfs["header_spans"])
+    assert len(recs["tables"]) == 1
+    table = recs["tables"][0]
+    assert table["header_rows"] == 2
+    assert table["unit"] == "千円"
+    assert "事業別予算額" in table["caption"]
+    cells = cells_of(recs, table["table_id"])
+    assert texts(cells) == [
+        ["区分", "予算額", "予算額", "備考"],
+        ["区分", "本年度", "前年度", "備考"],
+        ["耐震化助成", "1,250,000", "1,300,000", "縮小"],
+        ["不燃化促進", "830,500", "700,000", "拡充"],
+    ]
+    # the spanning cells are printed once, their copies are flagged
+    assert [cells[(0, c)]["spanned"] for c in range(4)] == [False, False, True, False]
+    assert cells[(1, 0)]["spanned"] and cells[(1, 3)]["spanned"]
+    assert not cells[(1, 1)]["spanned"]
+    assert [cells[(2, c)]["header"] for c in range(4)] == [
+        "区分",
+        "予算額 / 本年度",
+        "予算額 / 前年度",
+        "備考",
+    ]
+    assert cells[(2, 1)]["value_yen"] == 1_250_000_000
+    assert cells[(3, 2)]["value"] == 700_000 and cells[(3, 2)]["unit"] == "千円"
+    assert cells[(3, 1)]["row_label"] == "不燃化促進"
+    assert cells[(0, 1)]["is_header"] and not cells[(2, 1)]["is_header"]
+
+
+def test_continued_table_is_one_table_without_repeated_header(pdfs: dict[str, Path]) -> None:
+    recs = records(pdfs["continued"])
+    assert len(recs["tables"]) == 1
+    table = recs["tables"][0]
+    assert (table["page_first"], table["page_last"]) == (1, 2)
+    assert table["n_rows"] == 1 + len(tables_pdf.CONTINUED_BODY)
+    assert table["caption"] == "(単位:千円)"
+    cells = cells_of(recs, table["table_id"])
+    grid = texts(cells)
+    assert grid[0] == tables_pdf.CONTINUED_HEADER
+    assert grid[1:] == tables_pdf.CONTINUED_BODY
+    assert sum(1 for c in cells.values() if c["text"] == "事業名") == 1
+    last = cells[(table["n_rows"] - 1, 2)]
+    assert last["page_number"] == 2
+    assert last["value_yen"] == 40_000_000
+    assert last["header"] == "本年度"
+    assert last["row_label"] == "事業40"
+    number = cells[(table["n_rows"] - 1, 0)]
+    assert number["value"] == 40 and number["value_yen"] is None  # 番号 is an ordinal, not 千円
+
+
+def test_stacked_row_label_and_wrapped_cell(pdfs: dict[str, Path]) -> None:
+    recs = records(pdfs["stacked_and_wrapped"])
+    assert len(recs["tables"]) == 1
+    cells = cells_of(recs, recs["tables"][0]["table_id"])
+    assert texts(cells) == [
+        ["年度", "区分", "金額"],
+        ["本年度", "耐震化助成", "1,250"],
+        ["本年度", "木造住宅密集地域改善事業", "830"],
+        ["本年度", "合計", "2,080"],
+    ]
+    assert not cells[(1, 0)]["spanned"]
+    assert cells[(2, 0)]["spanned"] and cells[(3, 0)]["spanned"]
+    assert cells[(1, 2)]["row_label"] == "本年度"
+    assert cells[(2, 2)]["value_yen"] == 830_000
+
+
+def test_side_by_side_and_stacked_tables_stay_separate(pdfs: dict[str, Path]) -> None:
+    recs = records(pdfs["side_by_side"])
+    tables = recs["tables"]
+    assert len(tables) == 3
+    left, right, below = sorted(tables, key=lambda t: (round(t["top"]), t["x0"]))
+    assert abs(left["top"] - right["top"]) < 1 and left["x1"] < right["x0"]
+    assert below["top"] > left["bottom"]
+    assert texts(cells_of(recs, left["table_id"])) == [
+        ["款", "金額"],
+        ["市税", "4,125"],
+        ["地方譲与税", "612"],
+    ]
+    assert texts(cells_of(recs, right["table_id"])) == [
+        ["款", "金額"],
+        ["議会費", "420"],
+        ["総務費", "7,900"],
+        ["民生費", "39,800"],
+    ]
+    assert texts(cells_of(recs, below["table_id"])) == [
+        ["区分", "人数"],
+        ["一般職", "1,210"],
+        ["特別職", "45"],
+    ]
+    assert left["caption"] == "表1 歳入"
+    assert right["caption"] is None
+    assert below["caption"] == "表2 職員数"
+
+
+def test_unruled_table_found_from_text_alignment(pdfs: dict[str, Path]) -> None:
+    recs = records(pdfs["unruled"])
+    assert len(recs["tables"]) == 1
+    table = recs["tables"][0]
+    assert table["strategy"] == "text"
+    assert table["unit"] == "百万円"
+    assert table["caption"] == "表3 歳入の推移(単位:百万円)"
+    cells = cells_of(recs, table["table_id"])
+    assert texts(cells) == tables_pdf.UNRULED
+    assert cells[(1, 1)]["value_yen"] == 41_250_000_000
+    assert cells[(2, 3)]["value"] == -28
+    assert cells[(2, 3)]["header"] == "増減"
+
+
+def test_prose_page_has_no_table(pdfs: dict[str, Path]) -> None:
+    recs = records(pdfs["prose"])
+    assert recs["tables"] == []
+    assert recs["cells"] == []
+
+
+def test_listed_amounts_in_one_cell_and_units_printed_in_cells() -> None:
+    """Budget-book layout as a grid: units printed above the first figure, items listed as
+    「label amount」 lines under one 節."""
+    table = {
+        "rows": [
+            ["節", "金額", "説明"],
+            ["1 報酬", "千円\n205,920", "千円\n001 給与費 448,879"],
+            ["", "", "002 一般職 １１人 96,733\n96,733×1／1"],
+            ["2 給料", "49,604", "－"],
+        ],
+        "cell_boxes": [],
+        "page_number": 1,
+    }
+    cells, header_rows = table_cells(table, None)
+    assert header_rows == 1
+    by_pos = {(c["row"], c["col"]): c for c in cells}
+    assert by_pos[(1, 1)]["value_yen"] == 205_920_000
+    assert by_pos[(1, 2)]["value_yen"] == 448_879_000
+    assert by_pos[(2, 2)]["value_yen"] == 96_733_000
+    assert by_pos[(2, 2)]["row_label"] == "002 一般職 11人"
+    assert by_pos[(3, 1)]["value_yen"] == 49_604_000  # the unit stated above carries down
+    assert by_pos[(3, 2)]["value"] is None  # 「－」 is nil, not zero
+
+
+def _word(text: str, x0: float, x1: float, top: float = 100.0) -> dict:
+    return {"text": text, "x0": x0, "x1": x1, "top": top, "bottom": top + 10, "size": 10.0}
+
+
+def test_body_rows_ruled_only_horizontally_get_one_cell_per_column() -> None:
+    """Header ruled into columns, body rows one cell across: words go back to their columns,
+    while a header centred over two columns stays one spanning cell."""
+    rows = [["Country", "Share (%)", "Total"], ["Austria 86.2 3,375", None, None]]
+    boxes = [
+        [(0, 80, 100, 95), (100, 80, 200, 95), (200, 80, 300, 95)],
+        [(0, 95, 300, 110), None, None],
+    ]
+    words = [_word("Austria", 5, 40), _word("86.2", 150, 170), _word("3,375", 260, 290)]
+    out_rows, out_boxes = table_mod.split_aligned_spans(rows, boxes, words)
+    assert out_rows[1] == ["Austria", "86.2", "3,375"]
+    assert out_boxes[1][1][0] == 100
+    header = [["Literacy Status", None], ["12", "13"]]
+    header_boxes = [[(0, 80, 200, 95), None], [(0, 95, 100, 110), (100, 95, 200, 110)]]
+    centred = [_word("Literacy", 60, 98), _word("Status", 101, 130)]
+    assert table_mod.split_aligned_spans(header, header_boxes, centred)[0][0] == [
+        "Literacy Status",
+        None,
+    ]
+
+
+def test_columns_split_by_offset_rules_are_merged() -> None:
+    rows = [["", "", "to air"], ["CO2", "100", None], ["CH4", "5", None]]
+    boxes = [[(0, 0, 50, 10), (50, 0, 60, 10), (60, 0, 100, 10)]] + [
+        [(0, 10, 50, 20), (50, 10, 100, 20), None]
+    ] * 2
+    merged, _ = table_mod.merge_split_columns(rows, boxes)
+    assert merged == [["", "to air"], ["CO2", "100"], ["CH4", "5"]]
+    # two real columns that are both filled in some row stay apart
+    kept, _ = table_mod.merge_split_columns([["a", "b"], ["1", None]], [[None, None]] * 2)
+    assert kept == [["a", "b"], ["1", None]]
+
+
+def test_chart_axis_is_not_a_table() -> None:
+    axis = [
+        ["450", "", ""],
+        ["400", "", "Spread"],
+        ["350", "", ""],
+        ["300", "", ""],
+        ["250", "Yield", ""],
+    ]
+    assert table_mod._looks_like_chart(axis)
+    budget = [
+        ["1", "市税", "41,250"],
+        ["2", "譲与税", "612"],
+        ["3", "交付税", "100"],
+        ["4", "国庫", "14,800"],
+    ]
+    assert not table_mod._looks_like_chart(budget)
+
+
+def test_block_right_under_a_table_takes_the_units_of_its_columns() -> None:
+    """A budget book's next 目 printed just below the ruled frame, in the same columns, with
+    no unit of its own: its figures are in the unit of the columns above."""
+
+    def box(x0: float, x1: float, top: float) -> tuple[float, float, float, float]:
+        return (x0, top, x1, top + 12)
+
+    above = {
+        "bbox": (40, 100, 300, 160),
+        "rows": [["目", "本年度"], ["1 市民税", "千円\n18,719,000"]],
+        "cell_boxes": [
+            [box(40, 150, 100), box(150, 300, 100)],
+            [box(40, 150, 120), box(150, 300, 120)],
+        ],
+        "caption": "",
+        "strategy": "lines",
+    }
+    below = {
+        "bbox": (45, 180, 295, 200),
+        "rows": [["1 固定資産税", "23,806,300"], ["2 交付金", "55,000"]],
+        "cell_boxes": [
+            [box(45, 110, 180), box(230, 295, 180)],
+            [box(45, 110, 190), box(240, 295, 190)],
+        ],
+        "caption": "",
+        "strategy": "text",
+    }
+    far = {
+        **below,
+        "bbox": (45, 400, 280, 420),
+        "cell_boxes": [
+            [box(45, 100, 400), box(220, 280, 400)],
+            [box(45, 100, 410), box(230, 280, 410)],
+        ],
+    }
+    page = {
+        "page_number": 1,
+        "width": 595,
+        "height": 842,
+        "text_raw": "",
+        "tables": [above, below, far],
+    }
+    recs = build_records(IDS, [page])
+    by_table = {t["table_id"]: t for t in recs["tables"]}
+    ids = sorted(by_table, key=lambda i: by_table[i]["top"])
+    cells = {i: cells_of(recs, i) for i in ids}
+    assert cells[ids[0]][(1, 1)]["value_yen"] == 18_719_000_000
+    assert cells[ids[1]][(0, 1)]["value_yen"] == 23_806_300_000
+    assert cells[ids[2]][(0, 1)]["value_yen"] is None  # too far below to be the same form
