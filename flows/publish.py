@@ -7,15 +7,27 @@ file is written leaves the state saying "not yet published", so the next run sim
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from flows.store import DataDir, read_dataset, read_json, remove_dataset, write_dataset, write_json
+from flows.extract import load_batch
+from flows.store import (
+    DataDir,
+    DatasetWriter,
+    dataset_writer,
+    read_dataset,
+    read_json,
+    remove_dataset,
+    write_dataset,
+    write_json,
+)
 from transforms.catalog import Source
 from transforms.document import build_records
-from transforms.schemas import DOCUMENT_DATASETS, PIPELINE_VERSION
+from transforms.schemas import PIPELINE_VERSION
 from transforms.tags import load_default_taxonomy
 from transforms.teian import parse_requests
 
@@ -90,42 +102,119 @@ def record_failure(data_dir: DataDir, source: Source, fetch: dict | None, stage:
     write_json(data_dir.state_file(source.id), state)
 
 
+def _batch_records(batch: dict) -> dict:
+    """A batch as the extraction task left it: its records, or the path of the file holding them."""
+    if "pages" in batch:
+        return batch
+    return load_batch(batch["path"])
+
+
+def iter_document_records(
+    ids: dict, batches: list[dict], labels: list[str] | None
+) -> Iterator[dict[str, list[dict]]]:
+    """The document's `pages`, `tables` and `cells` rows, one piece per batch, in page order.
+
+    Only one batch's records (plus the pages of a table still running at the batch's end) are in
+    memory at a time. A table on a batch's last page may continue on the next batch's first page,
+    so it is held back and its pages are fed again with the next batch; tables are identified by
+    page and position, so a table built twice gets the same id and is emitted once.
+    """
+    ordered = sorted(batches, key=lambda b: b.get("first") or 0)
+    carry: list[dict] = []
+    emitted: set[str] = set()
+    for n, batch in enumerate(ordered):
+        new_pages = sorted(_batch_records(batch)["pages"], key=lambda p: p["page_number"])
+        if not new_pages and not carry:
+            continue
+        pages = carry + new_pages
+        offset = pages[0]["page_number"] - 1
+        records = build_records(ids, pages, labels[offset:] if labels else None)
+        end_page = pages[-1]["page_number"]
+        held = [] if n == len(ordered) - 1 else [t for t in records["tables"] if t["page_last"] == end_page]
+        held_ids = {t["table_id"] for t in held}
+        tables = [t for t in records["tables"] if t["table_id"] not in held_ids | emitted]
+        done = {t["table_id"] for t in tables}
+        emitted |= done
+        first_new = new_pages[0]["page_number"] if new_pages else end_page + 1
+        yield {
+            "pages": [p for p in records["pages"] if p["page_number"] >= first_new],
+            "tables": tables,
+            "cells": [c for c in records["cells"] if c["table_id"] in done],
+        }
+        carry_from = min((t["page_first"] for t in held), default=None)
+        carry = [p for p in pages if carry_from is not None and p["page_number"] >= carry_from]
+
+
 def publish_document(
     data_dir: DataDir, source: Source, fetch: dict, batches: list[dict]
 ) -> dict:
-    """Build every dataset of one document from its extracted batches and publish them."""
+    """Build every dataset of one document from its extracted batches and publish them.
+
+    `batches` are the extraction results: records, or {"path", "first", "last"} references to the
+    files holding them. Rows are written batch by batch, so memory does not grow with the
+    document's length (a 提案要求 document keeps its page texts, which the item parser reads).
+    """
     sha = fetch["sha256"]
     ids = {"source_id": source.id, "doc_id": sha[:16]}
-    pages = [page for batch in batches for page in batch["pages"]]
-    pages.sort(key=lambda p: p["page_number"])
-    labels = next((b["page_labels"] for b in batches if b.get("page_labels")), None)
-    records = build_records(ids, pages, labels)
+    # Only the batch that starts at page 1 reads the PDF's page labels.
+    first_batch = min(batches, key=lambda b: b.get("first") or 0, default=None)
+    labels = _batch_records(first_batch).get("page_labels") if first_batch else None
     warnings: list[str] = []
     requests: list[dict] = []
     targets: list[dict] = []
-    if source.kind == "teian":
-        items, warnings = parse_requests(records["pages"], load_default_taxonomy())
-        for item in items:
-            row = {**ids, "fiscal_year": source.fiscal_year, "edition": source.edition, **asdict(item)}
-            requests.append(row)
-            targets.extend({**ids, "item_seq": item.item_seq, "target": t} for t in item.targets)
-        _attach_items(records, requests)
-    total_chars = sum(p.get("n_chars") or 0 for p in pages)
-    if pages and total_chars == 0:
+    counts = {"pages": 0, "tables": 0, "cells": 0, "chars": 0}
+    unreadable: list[int] = []
+    teian = source.kind == "teian"
+    page_rows: list[dict] = []
+
+    def take_pages(rows: list[dict]) -> None:
+        counts["pages"] += len(rows)
+        counts["chars"] += sum(p.get("n_chars") or 0 for p in rows)
+        unreadable.extend(p["page_number"] for p in rows if p["n_unreadable"])
+
+    def write_tables(table_out: DatasetWriter, cell_out: DatasetWriter, piece: dict) -> None:
+        if teian:
+            _attach_items(piece, requests)
+        table_out.write(piece["tables"])
+        cell_out.write(piece["cells"])
+        counts["tables"] += len(piece["tables"])
+        counts["cells"] += len(piece["cells"])
+
+    with contextlib.ExitStack() as stack:
+        page_out = stack.enter_context(dataset_writer(data_dir, "pages", source.id))
+        if teian:
+            # The item parser needs every page's text before tables can be given their item.
+            for piece in iter_document_records(ids, batches, labels):
+                page_out.write(piece["pages"])
+                take_pages(piece["pages"])
+                page_rows.extend(piece["pages"])
+            items, warnings = parse_requests(page_rows, load_default_taxonomy())
+            page_rows.clear()
+            for item in items:
+                row = {**ids, "fiscal_year": source.fiscal_year, "edition": source.edition, **asdict(item)}
+                requests.append(row)
+                targets.extend({**ids, "item_seq": item.item_seq, "target": t} for t in item.targets)
+        table_out = stack.enter_context(dataset_writer(data_dir, "tables", source.id))
+        cell_out = stack.enter_context(dataset_writer(data_dir, "cells", source.id))
+        for piece in iter_document_records(ids, batches, labels):
+            if not teian:
+                page_out.write(piece["pages"])
+                take_pages(piece["pages"])
+            write_tables(table_out, cell_out, piece)
+    if counts["pages"] and counts["chars"] == 0:
         warnings.insert(0, "no text layer: needs OCR")
-    unreadable = [p["page_number"] for p in records["pages"] if p["n_unreadable"]]
     if unreadable:
         warnings.append(f"{len(unreadable)} page(s) with unreadable glyphs (first: p.{unreadable[0]})")
-    datasets = {**records, "requests": requests, "request_targets": targets}
-    for dataset in DOCUMENT_DATASETS:
-        if dataset in ("requests", "request_targets") and source.kind != "teian":
-            remove_dataset(data_dir, dataset, source.id)
-            continue
-        write_dataset(data_dir, dataset, source.id, datasets[dataset])
+    if teian:
+        write_dataset(data_dir, "requests", source.id, requests)
+        write_dataset(data_dir, "request_targets", source.id, targets)
+    else:
+        remove_dataset(data_dir, "requests", source.id)
+        remove_dataset(data_dir, "request_targets", source.id)
     status = "partial" if warnings else "ok"
     row = _document_row(
         source, fetch,
-        page_count=len(pages), n_tables=len(records["tables"]), status=status,
+        page_count=counts["pages"], n_tables=counts["tables"], status=status,
         error="; ".join(warnings) or None, warnings=warnings,
         n_requests=len(requests) if source.kind == "teian" else None,
     )
@@ -145,18 +234,18 @@ def publish_document(
             "retrieved_at": fetch.get("retrieved_at"),
             "last_error": None,
             "counts": {
-                "pages": len(records["pages"]),
-                "tables": len(records["tables"]),
-                "cells": len(records["cells"]),
+                "pages": counts["pages"],
+                "tables": counts["tables"],
+                "cells": counts["cells"],
                 "requests": len(requests),
             },
         },
     )
     return {
         "status": status,
-        "pages": len(records["pages"]),
-        "tables": len(records["tables"]),
-        "cells": len(records["cells"]),
+        "pages": counts["pages"],
+        "tables": counts["tables"],
+        "cells": counts["cells"],
         "requests": len(requests),
         "warnings": warnings,
     }

@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.extract import ExtractError, Limits, count_pages, extract_batch
+from flows.extract import ExtractError, Limits, count_pages, extract_batch_to_file
 from flows.fetch import FetchError, TransientFetchError, fetch_source, result_dict
 from flows.lock import data_dir_lock
 from flows.progress import report
@@ -27,8 +27,11 @@ from flows.publish import is_unchanged, publish_document, record_failure
 from flows.store import DataDir
 from transforms.catalog import Source, parse_catalog
 
+# A batch is one Prefect task (~1 s of overhead on the API) and one child interpreter (~0.2 s):
+# at least 16 pages so that overhead stays small, at most 128 so a child's memory stays bounded
+# and one slow batch does not leave the other workers idle at the end of a document.
 MIN_BATCH_PAGES = 16
-MAX_BATCH_PAGES = 64
+MAX_BATCH_PAGES = 128
 
 
 def load_catalog(path: str | Path) -> list[Source]:
@@ -76,10 +79,15 @@ def fetch_task(source: Source, data_root: str) -> dict:
 
 @task(name="extract_pages", cache_policy=NO_CACHE, persist_result=False)
 def extract_task(source_id: str, pdf_path: str, first: int, last: int, work_dir: str,
-                 password: str | None, limits: Limits) -> dict:
-    result = extract_batch(pdf_path, first, last, Path(work_dir), password, limits)
-    report(source_id, "extract", len(result["pages"]), 0)
-    return result
+                 password: str | None, limits: Limits, fast_path: bool = True) -> dict:
+    """Extract a batch in a guarded child; return where its records are, not the records.
+
+    Passing a file path keeps the flow's memory flat however many batches are in flight, and
+    the path stays valid on any Dask worker that sees the same data dir.
+    """
+    path = extract_batch_to_file(pdf_path, first, last, Path(work_dir), password, limits, fast_path)
+    report(source_id, "extract", last - first + 1, 0)
+    return {"path": path, "first": first, "last": last}
 
 
 @task(name="publish_document", cache_policy=NO_CACHE, persist_result=False)
@@ -114,6 +122,7 @@ def refresh(
     time_limit: float = Limits.time_seconds,
     memory_limit_mb: int = Limits.memory_mb,
     retry_delays: list[float] | None = None,
+    fast_path: bool = True,
 ):
     """Bring every source's published datasets up to date with its current PDF."""
     logger = get_run_logger()
@@ -156,7 +165,8 @@ def refresh(
             report(source.id, "extract", 0, page_count)
             work_dir = str(data.work / source.id)
             batches = [
-                extract_task.submit(source.id, fetched["path"], first, last, work_dir, source.password, limits)
+                extract_task.submit(source.id, fetched["path"], first, last, work_dir, source.password, limits,
+                                    fast_path)
                 for first, last in plan_batches(page_count, workers)
             ]
             pending[source.id] = (fetched, batches)
@@ -171,23 +181,12 @@ def refresh(
                     results.append(batch.state.result())
                 elif error is None:
                     error = _error_of(batch.state)
-            if error is not None:
-                logger.error("%s: extract failed: %s", source.id, error)
-                record_failure(data, source, fetched, "extract", error)
-                summary.append({"source_id": source.id, "outcome": "failed", "stage": "extract", "error": error})
-                continue
-            published = publish_task.submit(source, str(root), fetched, results)
-            published.wait()
-            if not published.state.is_completed():
-                error = _error_of(published.state)
-                record_failure(data, source, fetched, "publish", error)
-                summary.append({"source_id": source.id, "outcome": "failed", "stage": "publish", "error": error})
-                continue
-            counts = published.state.result()
-            outcome = "published" if counts["status"] == "ok" else "partial"
-            summary.append({"source_id": source.id, "outcome": outcome, "stage": "publish",
-                            "error": "; ".join(counts["warnings"]) or None, **counts})
-            logger.info("%s: %s (%d pages, %d tables)", source.id, outcome, counts["pages"], counts["tables"])
+            try:
+                outcome = _publish_extracted(data, source, fetched, results, error, str(root), logger)
+            finally:
+                for done in results:
+                    Path(done["path"]).unlink(missing_ok=True)
+            summary.append(outcome)
     try:
         create_markdown_artifact(_summary_markdown(summary), key="teian-run-summary",
                                  description="Outcome of every source in this refresh run")
@@ -198,6 +197,26 @@ def refresh(
     if failed:
         return Failed(message=f"{len(failed)} source(s) failed: {', '.join(failed)}", data=result)
     return Completed(message=f"{len(summary)} source(s) up to date", data=result)
+
+
+def _publish_extracted(data: DataDir, source: Source, fetched: dict, results: list[dict],
+                       error: str | None, root: str, logger) -> dict:  # noqa: ANN001 - Prefect's logger
+    """Publish one extracted document (or record why not); returns its summary row."""
+    if error is not None:
+        logger.error("%s: extract failed: %s", source.id, error)
+        record_failure(data, source, fetched, "extract", error)
+        return {"source_id": source.id, "outcome": "failed", "stage": "extract", "error": error}
+    published = publish_task.submit(source, root, fetched, results)
+    published.wait()
+    if not published.state.is_completed():
+        error = _error_of(published.state)
+        record_failure(data, source, fetched, "publish", error)
+        return {"source_id": source.id, "outcome": "failed", "stage": "publish", "error": error}
+    counts = published.state.result()
+    outcome = "published" if counts["status"] == "ok" else "partial"
+    logger.info("%s: %s (%d pages, %d tables)", source.id, outcome, counts["pages"], counts["tables"])
+    return {"source_id": source.id, "outcome": outcome, "stage": "publish",
+            "error": "; ".join(counts["warnings"]) or None, **counts}
 
 
 def _error_of(state) -> str:  # noqa: ANN001
