@@ -92,7 +92,7 @@ def _worker_main(argv: list[str]) -> int:
         # `pdf.pages`: only pay for it when a page of this batch needs the full parse.
         page_count = len(light) if light is not None else len(pdf.pages)
         for index in range(int(first) - 1, min(int(last), page_count)):
-            record = _extract_fast(light, index) if light is not None else None
+            record = _extract_fast(light, index, pdf) if light is not None else None
             if record is not None:
                 result["pages"].append(record)
                 continue
@@ -126,16 +126,19 @@ def _open_light(pdf_path: str, password: str | None):  # noqa: ANN202 - a pypdfi
         return None
 
 
-def _extract_fast(light, index: int) -> dict | None:  # noqa: ANN001 - a pypdfium2 document
+def _extract_fast(light, index: int, pdf) -> dict | None:  # noqa: ANN001 - pypdfium2/pdfplumber documents
     """The page's record from pdfium when that gives the same record (see transforms.prefilter)."""
     from transforms.prefilter import extract_page_fast
 
     try:
         page = light[index]
+        # The page size as pdfplumber reads it from the page dictionary (no content parsing).
+        plumber_page = pdf.pages[index]
+        size = (float(plumber_page.width), float(plumber_page.height))
     except Exception:  # noqa: BLE001 - the full path reports what is wrong with the page
         return None
     try:
-        return extract_page_fast(page, index + 1)
+        return extract_page_fast(page, index + 1, size)
     except MemoryError:
         raise
     except Exception:  # noqa: BLE001 - anything odd on the fast path: take the full path

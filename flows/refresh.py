@@ -45,12 +45,24 @@ def default_workers() -> int:
 
 
 def plan_batches(page_count: int, workers: int) -> list[tuple[int, int]]:
-    """Split pages into batches: enough to keep every worker busy, big enough to be worth a task."""
+    """Split pages into equal batches: a multiple of `workers` of them, so no worker sits idle
+    while another finishes a last odd batch, at least three rounds so uneven pages (tables cost
+    ten times prose) even out, and each between MIN_ and MAX_BATCH_PAGES pages."""
     if page_count <= 0:
         return []
-    wanted = max(1, workers * 2)
-    size = min(MAX_BATCH_PAGES, max(MIN_BATCH_PAGES, math.ceil(page_count / wanted)))
-    return [(first, min(first + size - 1, page_count)) for first in range(1, page_count + 1, size)]
+    workers = max(1, workers)
+    count = max(workers * 3, math.ceil(page_count / MAX_BATCH_PAGES))
+    count = math.ceil(count / workers) * workers
+    count = max(1, min(count, page_count // MIN_BATCH_PAGES))
+    if count * MAX_BATCH_PAGES < page_count:  # only reachable with MIN_ close to MAX_
+        count = math.ceil(page_count / MAX_BATCH_PAGES)
+    size, extra = divmod(page_count, count)
+    batches, first = [], 1
+    for index in range(count):
+        last = first + size - 1 + (1 if index < extra else 0)
+        batches.append((first, last))
+        first = last + 1
+    return batches
 
 
 def _retry_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's callback shape

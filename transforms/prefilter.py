@@ -93,11 +93,14 @@ def looks_vertical(chars: list[dict]) -> bool:
     return downward > VERTICAL_SHARE * (len(chars) - 1)
 
 
-def extract_page_fast(page: Any, page_number: int) -> dict | None:
+def extract_page_fast(
+    page: Any, page_number: int, size: tuple[float, float] | None = None
+) -> dict | None:
     """The same record as `transforms.page.extract_page`, from a pdfium page, or None if unsafe.
 
     None means "use the full path": the page has path objects (it may hold a table) or is one of
-    the cases listed in the module docstring.
+    the cases listed in the module docstring. `size` is the page's (width, height) as pdfplumber
+    reads them from the PDF (pdfium rounds them to 32-bit floats: 595.2756 → 595.27557).
     """
     from pdfplumber.utils import extract_text
 
@@ -107,7 +110,7 @@ def extract_page_fast(page: Any, page_number: int) -> dict | None:
     if chars is None or looks_vertical(chars):
         return None
     text_raw = (extract_text(chars, layout=False) or "") if chars else ""
-    width, height = page.get_size()
+    width, height = size or page.get_size()
     return {
         "page_number": page_number,
         "width": float(width),
