@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 
@@ -110,55 +110,74 @@ def _batch_records(batch: dict) -> dict:
 
 
 def iter_document_records(
-    ids: dict, batches: list[dict], labels: list[str] | None
+    ids: dict, batches: Iterable[dict], labels: list[str] | None = None
 ) -> Iterator[dict[str, list[dict]]]:
     """The document's `pages`, `tables` and `cells` rows, one piece per batch, in page order.
 
-    Only one batch's records (plus the pages of a table still running at the batch's end) are in
-    memory at a time. A table on a batch's last page may continue on the next batch's first page,
-    so it is held back and its pages are fed again with the next batch; tables are identified by
-    page and position, so a table built twice gets the same id and is emitted once.
+    `batches` are taken in page order as they come (a list is sorted first), so publishing can
+    start while later batches are still being extracted. Only one batch's records (plus the
+    pages of a table still running at the batch's end) are in memory at a time: a table on a
+    batch's last page may continue on the next batch's first page, so it is held back and its
+    pages are fed again with the next batch. Tables are identified by page and position, so a
+    table built twice gets the same id and is emitted once. The PDF's page labels are read from
+    the batch holding page 1 unless given.
     """
-    ordered = sorted(batches, key=lambda b: b.get("first") or 0)
+    if isinstance(batches, list):
+        batches = sorted(batches, key=lambda b: b.get("first") or 0)
     carry: list[dict] = []
     emitted: set[str] = set()
-    for n, batch in enumerate(ordered):
-        new_pages = sorted(_batch_records(batch)["pages"], key=lambda p: p["page_number"])
-        if not new_pages and not carry:
+    held: dict[str, list[dict]] = {"tables": [], "cells": []}
+    for batch in batches:
+        loaded = _batch_records(batch)
+        if labels is None and loaded.get("page_labels"):
+            labels = loaded["page_labels"]
+        new_pages = sorted(loaded["pages"], key=lambda p: p["page_number"])
+        if not new_pages:
             continue
         pages = carry + new_pages
         offset = pages[0]["page_number"] - 1
         records = build_records(ids, pages, labels[offset:] if labels else None)
         end_page = pages[-1]["page_number"]
-        held = [] if n == len(ordered) - 1 else [t for t in records["tables"] if t["page_last"] == end_page]
-        held_ids = {t["table_id"] for t in held}
+        held_ids = {t["table_id"] for t in records["tables"] if t["page_last"] == end_page}
         tables = [t for t in records["tables"] if t["table_id"] not in held_ids | emitted]
         done = {t["table_id"] for t in tables}
         emitted |= done
-        first_new = new_pages[0]["page_number"] if new_pages else end_page + 1
         yield {
-            "pages": [p for p in records["pages"] if p["page_number"] >= first_new],
+            "pages": [p for p in records["pages"] if p["page_number"] >= new_pages[0]["page_number"]],
             "tables": tables,
             "cells": [c for c in records["cells"] if c["table_id"] in done],
         }
-        carry_from = min((t["page_first"] for t in held), default=None)
+        held = {
+            "tables": [t for t in records["tables"] if t["table_id"] in held_ids],
+            "cells": [c for c in records["cells"] if c["table_id"] in held_ids],
+        }
+        carry_from = min((t["page_first"] for t in held["tables"]), default=None)
         carry = [p for p in pages if carry_from is not None and p["page_number"] >= carry_from]
+    if held["tables"]:  # the tables running to the document's last page
+        yield {"pages": [], **held}
 
 
 def publish_document(
-    data_dir: DataDir, source: Source, fetch: dict, batches: list[dict]
+    data_dir: DataDir, source: Source, fetch: dict, batches: Iterable[dict]
 ) -> dict:
     """Build every dataset of one document from its extracted batches and publish them.
 
-    `batches` are the extraction results: records, or {"path", "first", "last"} references to the
-    files holding them. Rows are written batch by batch, so memory does not grow with the
+    `batches` are the extraction results in page order — records, or {"path", "first", "last"}
+    references to the files holding them — as a list or as an iterator that yields each batch
+    when it is ready. Rows are written batch by batch, so memory does not grow with the
     document's length (a 提案要求 document keeps its page texts, which the item parser reads).
     """
     sha = fetch["sha256"]
     ids = {"source_id": source.id, "doc_id": sha[:16]}
-    # Only the batch that starts at page 1 reads the PDF's page labels.
-    first_batch = min(batches, key=lambda b: b.get("first") or 0, default=None)
-    labels = _batch_records(first_batch).get("page_labels") if first_batch else None
+    if isinstance(batches, list):
+        batches = sorted(batches, key=lambda b: b.get("first") or 0)
+    seen: list[dict] = []  # batch references, for the second pass of a 提案要求 document
+
+    def remembered(source_batches: Iterable[dict]) -> Iterator[dict]:
+        for batch in source_batches:
+            seen.append(batch)
+            yield batch
+
     warnings: list[str] = []
     requests: list[dict] = []
     targets: list[dict] = []
@@ -184,7 +203,7 @@ def publish_document(
         page_out = stack.enter_context(dataset_writer(data_dir, "pages", source.id))
         if teian:
             # The item parser needs every page's text before tables can be given their item.
-            for piece in iter_document_records(ids, batches, labels):
+            for piece in iter_document_records(ids, remembered(batches)):
                 page_out.write(piece["pages"])
                 take_pages(piece["pages"])
                 page_rows.extend(piece["pages"])
@@ -196,7 +215,7 @@ def publish_document(
                 targets.extend({**ids, "item_seq": item.item_seq, "target": t} for t in item.targets)
         table_out = stack.enter_context(dataset_writer(data_dir, "tables", source.id))
         cell_out = stack.enter_context(dataset_writer(data_dir, "cells", source.id))
-        for piece in iter_document_records(ids, batches, labels):
+        for piece in iter_document_records(ids, seen if teian else batches):
             if not teian:
                 page_out.write(piece["pages"])
                 take_pages(piece["pages"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from flows.extract import ExtractError, Limits, count_pages, extract_batch_to_file
 from flows.fetch import FetchError, TransientFetchError, fetch_source, result_dict
@@ -103,9 +105,21 @@ def extract_task(source_id: str, pdf_path: str, first: int, last: int, work_dir:
 
 
 @task(name="publish_document", cache_policy=NO_CACHE, persist_result=False)
-def publish_task(source: Source, data_root: str, fetch: dict, batches: list[dict]) -> dict:
+def publish_task(source: Source, data_root: str, fetch: dict, batches: list) -> dict:
+    """Publish a document from its batches: extraction results, or futures of them.
+
+    Given futures (in page order), rows are built and written as each batch finishes, so the
+    publishing of a long document overlaps the extraction of its later batches.
+    """
     report(source.id, "publish", 0, 0)
-    return publish_document(DataDir(Path(data_root)), source, fetch, batches)
+    return publish_document(DataDir(Path(data_root)), source, fetch, _in_page_order(batches))
+
+
+def _in_page_order(batches: list) -> Iterator[dict]:
+    """Each batch's result as soon as it (and every batch before it) is ready; a failed batch
+    raises its error, which stops the publishing before anything is replaced."""
+    for batch in batches:
+        yield batch.result() if hasattr(batch, "result") else batch
 
 
 def _summary_markdown(rows: list[dict]) -> str:
@@ -186,18 +200,13 @@ def refresh(
             if source.id not in pending:
                 continue
             fetched, batches = pending.pop(source.id)
-            results, error = [], None
-            for batch in batches:
-                batch.wait()
-                if batch.state.is_completed():
-                    results.append(batch.state.result())
-                elif error is None:
-                    error = _error_of(batch.state)
             try:
-                outcome = _publish_extracted(data, source, fetched, results, error, str(root), logger)
+                outcome = _publish_extracted(data, source, fetched, batches, str(root), logger)
             finally:
-                for done in results:
-                    Path(done["path"]).unlink(missing_ok=True)
+                for batch in batches:
+                    batch.wait()
+                    if batch.state.is_completed():
+                        Path(batch.state.result()["path"]).unlink(missing_ok=True)
             summary.append(outcome)
     try:
         create_markdown_artifact(_summary_markdown(summary), key="teian-run-summary",
@@ -211,20 +220,24 @@ def refresh(
     return Completed(message=f"{len(summary)} source(s) up to date", data=result)
 
 
-def _publish_extracted(data: DataDir, source: Source, fetched: dict, results: list[dict],
-                       error: str | None, root: str, logger) -> dict:  # noqa: ANN001 - Prefect's logger
-    """Publish one extracted document (or record why not); returns its summary row."""
-    if error is not None:
-        logger.error("%s: extract failed: %s", source.id, error)
-        record_failure(data, source, fetched, "extract", error)
-        return {"source_id": source.id, "outcome": "failed", "stage": "extract", "error": error}
-    published = publish_task.submit(source, root, fetched, results)
-    published.wait()
-    if not published.state.is_completed():
-        error = _error_of(published.state)
-        record_failure(data, source, fetched, "publish", error)
-        return {"source_id": source.id, "outcome": "failed", "stage": "publish", "error": error}
-    counts = published.state.result()
+def _publish_extracted(data: DataDir, source: Source, fetched: dict, batches: list,
+                       root: str, logger) -> dict:  # noqa: ANN001 - Prefect's logger
+    """Publish one document as its batches finish (or record why not); returns its summary row.
+
+    The publish task runs in the flow's own thread, not in the task runner's pool, so it never
+    takes a worker away from extraction while it waits for the next batch.
+    """
+    state = publish_task(source, root, fetched, quote(batches), return_state=True)
+    if not state.is_completed():
+        for batch in batches:
+            batch.wait()
+        failed_batches = [b for b in batches if not b.state.is_completed()]
+        stage = "extract" if failed_batches else "publish"
+        error = _error_of(failed_batches[0].state if failed_batches else state)
+        logger.error("%s: %s failed: %s", source.id, stage, error)
+        record_failure(data, source, fetched, stage, error)
+        return {"source_id": source.id, "outcome": "failed", "stage": stage, "error": error}
+    counts = state.result()
     outcome = "published" if counts["status"] == "ok" else "partial"
     logger.info("%s: %s (%d pages, %d tables)", source.id, outcome, counts["pages"], counts["tables"])
     return {"source_id": source.id, "outcome": outcome, "stage": "publish",

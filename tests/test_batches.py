@@ -82,3 +82,18 @@ def test_fast_path_is_taken_only_where_safe(teian_edition: Path, budget_book: Pa
         budget.close()
     assert sum(fast_teian) >= 20
     assert not any(fast_budget)  # ruled tables on every page: every page needs the table finder
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_failed_batch_fails_its_document_at_the_extract_stage(sample_catalog: Path, tmp_path: Path) -> None:
+    from flows.runner import run_refresh
+
+    data_dir = tmp_path / "data"
+    state, result = run_refresh(catalog=str(sample_catalog), data_dir=str(data_dir), workers=2,
+                                time_limit=0.001)
+    assert state.is_failed()
+    rows = {r["source_id"]: r for r in result["sources"]}
+    assert {r["stage"] for r in rows.values()} == {"extract"}
+    assert all("gave up" in r["error"] for r in rows.values())
+    assert not (data_dir / "processed" / "pages").exists() or not list((data_dir / "processed" / "pages").iterdir())
+    assert not list((data_dir / "work").rglob("*")) or not list((data_dir / "work").rglob("*.pkl"))
