@@ -28,6 +28,8 @@ from transforms.page import footer_label
 
 # pdfium's code for a hyphen it found at a line end (the glyph on the page is "-").
 _PDFIUM_LINE_END_HYPHEN = 0x02
+# The only characters pdfium generates (inferred word and line breaks, line-end hyphens).
+_MAYBE_GENERATED = frozenset((0x20, 0x0D, 0x0A, _PDFIUM_LINE_END_HYPHEN, 0x2D))
 # A page is treated as vertical writing when this share of successive characters step downwards
 # in the same column.
 VERTICAL_SHARE = 0.3
@@ -50,20 +52,28 @@ def pdfium_chars(page: Any) -> list[dict] | None:
 
     textpage = page.get_textpage()
     try:
+        handle = textpage.raw  # the raw handle: pypdfium2's wrapper costs a call per use
+        count = pdfium_c.FPDFText_CountChars(handle)
+        codes = _all_codes(handle, count)
+        if codes is None:
+            return None
+        is_generated = pdfium_c.FPDFText_IsGenerated
+        map_error = pdfium_c.FPDFText_HasUnicodeMapError
+        loose_box = pdfium_c.FPDFText_GetLooseCharBox
         height = float(page.get_height())
         rect = pdfium_c.FS_RECTF()
+        rect_ref = ctypes.byref(rect)
         chars: list[dict] = []
-        for index in range(pdfium_c.FPDFText_CountChars(textpage)):
-            if pdfium_c.FPDFText_IsGenerated(textpage, index) == 1:
+        for index, code in enumerate(codes):
+            if code in _MAYBE_GENERATED and is_generated(handle, index) == 1:
                 continue  # spaces and line breaks pdfium inferred: pdfplumber infers its own
-            if pdfium_c.FPDFText_HasUnicodeMapError(textpage, index) == 1:
+            if map_error(handle, index) == 1:
                 return None
-            code = pdfium_c.FPDFText_GetUnicode(textpage, index)
             if code == _PDFIUM_LINE_END_HYPHEN:
                 code = ord("-")
-            if code in (0, 0xFFFE, 0xFFFF) or 0xD800 <= code <= 0xDFFF:
+            if code in (0, 0xFFFE, 0xFFFF):
                 return None
-            pdfium_c.FPDFText_GetLooseCharBox(textpage, index, ctypes.byref(rect))
+            loose_box(handle, index, rect_ref)
             top = height - rect.top
             chars.append(
                 {
@@ -79,6 +89,21 @@ def pdfium_chars(page: Any) -> list[dict] | None:
         return chars
     finally:
         textpage.close()
+
+
+def _all_codes(handle: Any, count: int) -> list[int] | None:
+    """Every character's code in one call (one UTF-16 unit per character index), or None when the
+    page has characters outside the BMP, where units and indexes no longer line up."""
+    import pypdfium2.raw as pdfium_c
+
+    if count <= 0:
+        return []
+    buffer = (ctypes.c_ushort * (count + 1))()
+    written = pdfium_c.FPDFText_GetText(handle, 0, count, buffer)
+    codes = list(buffer[: max(0, written - 1)])
+    if len(codes) != count or any(0xD800 <= code <= 0xDFFF for code in codes):
+        return None
+    return codes
 
 
 def looks_vertical(chars: list[dict]) -> bool:
