@@ -109,16 +109,31 @@ def _batch_records(batch: dict) -> dict:
     return load_batch(batch["path"])
 
 
+# Rows are built and written this many pages at a time: the transient rows (a budget page holds
+# ~150 cells) then take the same memory whatever the batch size and the document's length.
+CHUNK_PAGES = 16
+
+
+def _page_chunks(batches: Iterable[dict]) -> Iterator[tuple[list[str] | None, list[dict]]]:
+    """The batches' page records in page order, CHUNK_PAGES at a time, each with the PDF's page
+    labels if its batch read them; a batch's file is read when the previous one is used up."""
+    for batch in batches:
+        loaded = _batch_records(batch)
+        pages = sorted(loaded["pages"], key=lambda p: p["page_number"])
+        for start in range(0, len(pages), CHUNK_PAGES):
+            yield loaded.get("page_labels"), pages[start : start + CHUNK_PAGES]
+
+
 def iter_document_records(
     ids: dict, batches: Iterable[dict], labels: list[str] | None = None
 ) -> Iterator[dict[str, list[dict]]]:
-    """The document's `pages`, `tables` and `cells` rows, one piece per batch, in page order.
+    """The document's `pages`, `tables` and `cells` rows, piece by piece, in page order.
 
     `batches` are taken in page order as they come (a list is sorted first), so publishing can
-    start while later batches are still being extracted. Only one batch's records (plus the
-    pages of a table still running at the batch's end) are in memory at a time: a table on a
-    batch's last page may continue on the next batch's first page, so it is held back and its
-    pages are fed again with the next batch. Tables are identified by page and position, so a
+    start while later batches are still being extracted. Only one chunk's rows (plus the pages
+    of a table still running at the chunk's end) are in memory at a time: a table on a chunk's
+    last page may continue on the next chunk's first page, so it is held back and its pages are
+    fed again with the next chunk. Tables are identified by page and position, so a
     table built twice gets the same id and is emitted once. The PDF's page labels are read from
     the batch holding page 1 unless given.
     """
@@ -127,13 +142,8 @@ def iter_document_records(
     carry: list[dict] = []
     emitted: set[str] = set()
     held: dict[str, list[dict]] = {"tables": [], "cells": []}
-    for batch in batches:
-        loaded = _batch_records(batch)
-        if labels is None and loaded.get("page_labels"):
-            labels = loaded["page_labels"]
-        new_pages = sorted(loaded["pages"], key=lambda p: p["page_number"])
-        if not new_pages:
-            continue
+    for batch_labels, new_pages in _page_chunks(batches):
+        labels = labels or batch_labels
         pages = carry + new_pages
         offset = pages[0]["page_number"] - 1
         records = build_records(ids, pages, labels[offset:] if labels else None)
