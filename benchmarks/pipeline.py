@@ -55,6 +55,8 @@ class MemoryRun:
     peak_mb: float  # pipeline processes: the CLI and its extraction children
     peak_with_server_mb: float  # plus the temporary Prefect API server
     exit_code: int
+    peak_parent_mb: float = 0.0  # the CLI process alone
+    peak_workers_mb: float = 0.0  # extraction children together
 
 
 @dataclass
@@ -119,15 +121,22 @@ def timed_flow(catalog: Path, data_dir: Path, workers: int) -> tuple[float, dict
 
 
 class TreeSampler:
-    """Peak RSS of a process and all its descendants, sampled in a thread."""
+    """Peak RSS of a process and all its descendants, sampled in a thread.
+
+    A child caught between fork and exec still maps the parent's pages (copy-on-write) and would
+    count the parent twice; such children (same command line as the parent) are skipped.
+    """
 
     def __init__(self, pid: int, interval: float = 0.02) -> None:
         import psutil
 
         self.root = psutil.Process(pid)
+        self._root_cmdline = self.root.cmdline()
         self.interval = interval
         self.peak = 0
         self.peak_with_server = 0
+        self.peak_root = 0
+        self.peak_children = 0  # extraction workers together
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -146,15 +155,21 @@ class TreeSampler:
                 processes = [self.root, *self.root.children(recursive=True)]
             except psutil.Error:
                 break
-            total = server = 0
+            total = server = root = 0
             for process in processes:
                 try:
+                    if process.pid != self.root.pid and process.cmdline() == self._root_cmdline:
+                        continue  # forked, not yet exec'd: its pages are the parent's, counted once
                     rss = process.memory_info().rss
                 except psutil.Error:
                     continue
                 total += rss
-                if self._is_server(process):
+                if process.pid == self.root.pid:
+                    root = rss
+                elif self._is_server(process):
                     server += rss
+            self.peak_root = max(self.peak_root, root)
+            self.peak_children = max(self.peak_children, total - server - root)
             self.peak_with_server = max(self.peak_with_server, total)
             self.peak = max(self.peak, total - server)
             time.sleep(self.interval)
@@ -183,7 +198,7 @@ def memory_run(doc: Doc, folder: Path, workers: int) -> MemoryRun:
     if process.returncode != 0:
         print(f"  teian run exited {process.returncode}: {stderr.decode(errors='replace')[-500:]}")
     return MemoryRun(doc.pages, elapsed, sampler.peak / 2**20, sampler.peak_with_server / 2**20,
-                     process.returncode)
+                     process.returncode, sampler.peak_root / 2**20, sampler.peak_children / 2**20)
 
 
 def run(quick: bool, workers: int, work_dir: Path) -> dict[str, DocResult]:
@@ -220,7 +235,8 @@ def run(quick: bool, workers: int, work_dir: Path) -> dict[str, DocResult]:
             run_ = memory_run(doc, work_dir / f"mem-{key}-{pages}", workers)
             results[key].memory.append(run_)
             print(f"{key}: teian run on {doc.pages} pages: {run_.seconds:.1f} s wall (temporary server "
-                  f"included), peak RSS {run_.peak_mb:.0f} MB ({run_.peak_with_server_mb:.0f} MB with the server)")
+                  f"included), peak RSS {run_.peak_mb:.0f} MB ({run_.peak_with_server_mb:.0f} MB with the server; "
+                  f"CLI process {run_.peak_parent_mb:.0f} MB, extraction workers {run_.peak_workers_mb:.0f} MB)")
     return results
 
 
