@@ -5,7 +5,8 @@
 PATH is a PDF or a folder searched recursively (the corpus is read in place, never copied). For
 every page both texts are normalized with `transforms.text.normalize_text`; the report gives the
 character-level similarity with all whitespace removed (what a search or a parser sees), the
-share of pages whose normalized lines are identical, and the time each library took. Where a
+same with character order ignored (same characters, different reading order), the share of
+pages whose normalized lines are identical, and the time each library took. Where a
 `<name>.txt.ref` reference text sits next to a PDF (pdfminer's test corpus), both are also
 scored against it, which tells which library is right when they disagree (vertical writing).
 """
@@ -51,6 +52,7 @@ class FileScore:
     pages: int = 0
     identical_lines: int = 0
     sims: list[float] = field(default_factory=list)
+    bag_sims: list[float] = field(default_factory=list)  # same characters, order ignored
     plumber_seconds: float = 0.0
     pdfium_seconds: float = 0.0
     ref_scores: tuple[float, float] | None = None  # (pdfplumber, pdfium) vs reference text
@@ -93,6 +95,7 @@ def score_file(path: Path, max_pages: int | None) -> FileScore:
         if [line for line in na.splitlines() if line] == [line for line in nb.splitlines() if line]:
             score.identical_lines += 1
         score.sims.append(similarity(squeeze(a), squeeze(b)))
+        score.bag_sims.append(order_free_similarity(squeeze(a), squeeze(b)))
     reference = path.with_name(path.stem + ".txt.ref")
     if reference.exists() and max_pages is None:
         ref = squeeze(reference.read_text(encoding="utf-8", errors="replace"))
@@ -115,7 +118,7 @@ def main(argv: list[str] | None = None) -> list[FileScore]:
     args = parser.parse_args(argv)
     scores = []
     print(f"{'file':44} {'pages':>5} {'same lines':>10} {'sim mean':>8} {'sim min':>7} "
-          f"{'plumber s':>9} {'pdfium s':>8}  vs reference (plumber / pdfium)")
+          f"{'any order':>9} {'plumber s':>9} {'pdfium s':>8}  vs reference (plumber / pdfium)")
     for path in find_pdfs(args.paths):
         try:
             score = score_file(path, args.max_pages)
@@ -126,7 +129,8 @@ def main(argv: list[str] | None = None) -> list[FileScore]:
         mean = sum(score.sims) / len(score.sims) if score.sims else 1.0
         ref = f"{score.ref_scores[0]:.3f} / {score.ref_scores[1]:.3f}" if score.ref_scores else ""
         print(f"{path.name[:44]:44} {score.pages:5d} {score.identical_lines / max(1, score.pages):10.0%} "
-              f"{mean:8.4f} {min(score.sims, default=1.0):7.4f} {score.plumber_seconds:9.2f} "
+              f"{mean:8.4f} {min(score.sims, default=1.0):7.4f} "
+              f"{sum(score.bag_sims) / max(1, len(score.bag_sims)):9.4f} {score.plumber_seconds:9.2f} "
               f"{score.pdfium_seconds:8.2f}  {ref}")
     return scores
 
