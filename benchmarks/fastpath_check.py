@@ -27,8 +27,15 @@ def check_file(path: Path, max_pages: int | None) -> dict:
     from transforms.page import extract_page
     from transforms.prefilter import extract_page_fast
 
-    stats = {"pages": 0, "fast": 0, "differ": 0, "fields": Counter(), "fast_s": 0.0, "full_s": 0.0,
-             "examples": []}
+    stats = {
+        "pages": 0,
+        "fast": 0,
+        "differ": 0,
+        "fields": Counter(),
+        "fast_s": 0.0,
+        "full_s": 0.0,
+        "examples": [],
+    }
     document = pdfium.PdfDocument(str(path))
     with pdfplumber.open(path) as pdf:
         for index, page in enumerate(pdf.pages[:max_pages]):
@@ -45,13 +52,19 @@ def check_file(path: Path, max_pages: int | None) -> dict:
             if fast is None:
                 continue
             stats["fast"] += 1
-            differing = [f for f in FIELDS if (round(fast[f], 2) if isinstance(fast[f], float) else fast[f])
-                         != (round(full[f], 2) if isinstance(full[f], float) else full[f])]
+            differing = [
+                f
+                for f in FIELDS
+                if (round(fast[f], 2) if isinstance(fast[f], float) else fast[f])
+                != (round(full[f], 2) if isinstance(full[f], float) else full[f])
+            ]
             if differing:
                 stats["differ"] += 1
                 stats["fields"].update(differing)
                 if len(stats["examples"]) < 2:
-                    stats["examples"].append((index + 1, {f: (full[f], fast[f]) for f in differing}))
+                    stats["examples"].append(
+                        (index + 1, {f: (full[f], fast[f]) for f in differing})
+                    )
     document.close()
     return stats
 
@@ -63,7 +76,9 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
     parser.add_argument("--show", action="store_true", help="print the first differences")
     args = parser.parse_args(argv)
     results = {}
-    print(f"{'file':44} {'pages':>5} {'fast':>5} {'differ':>6} {'full ms/p':>9} {'prefilter ms/p':>14}  fields")
+    print(
+        f"{'file':44} {'pages':>5} {'fast':>5} {'differ':>6} {'full ms/p':>9} {'prefilter ms/p':>14}  fields"
+    )
     for path in find_pdfs(args.paths):
         try:
             s = check_file(path, args.max_pages)
@@ -72,8 +87,10 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
             continue
         results[str(path)] = s
         n = max(1, s["pages"])
-        print(f"{path.name[:44]:44} {s['pages']:5d} {s['fast']:5d} {s['differ']:6d} "
-              f"{1000 * s['full_s'] / n:9.1f} {1000 * s['fast_s'] / n:14.1f}  {dict(s['fields'])}")
+        print(
+            f"{path.name[:44]:44} {s['pages']:5d} {s['fast']:5d} {s['differ']:6d} "
+            f"{1000 * s['full_s'] / n:9.1f} {1000 * s['fast_s'] / n:14.1f}  {dict(s['fields'])}"
+        )
         if args.show:
             for example in s["examples"]:
                 print("   ", example)

@@ -88,8 +88,11 @@ def make_doc(key: str, pages: int, folder: Path) -> Doc:
 def write_catalog(doc: Doc, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     catalog = folder / "catalog.toml"
-    title = ("令和7年度 国の施策及び予算に対する東京都の提案要求（試験用）" if doc.key == "teian"
-             else "令和8年度 富士見市一般会計予算書（試験用）")
+    title = (
+        "令和7年度 国の施策及び予算に対する東京都の提案要求（試験用）"
+        if doc.key == "teian"
+        else "令和8年度 富士見市一般会計予算書（試験用）"
+    )
     catalog.write_text(
         f'[[source]]\nid = "bench-{doc.key}"\ntitle = "{title}"\npublisher = "東京都"\n'
         f'kind = "{doc.kind}"\nurl = "{doc.path.as_uri()}"\n',
@@ -190,17 +193,36 @@ def memory_run(doc: Doc, folder: Path, workers: int) -> MemoryRun:
     catalog = write_catalog(doc, folder)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("PREFECT_API_URL", None)
-    command = [sys.executable, "-m", "flows.cli", "run", "--catalog", str(catalog),
-               "--data-dir", str(folder / "data"), "--workers", str(workers)]
+    command = [
+        sys.executable,
+        "-m",
+        "flows.cli",
+        "run",
+        "--catalog",
+        str(catalog),
+        "--data-dir",
+        str(folder / "data"),
+        "--workers",
+        str(workers),
+    ]
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT
+    )
     with TreeSampler(process.pid) as sampler:
         _, stderr = process.communicate()
     elapsed = time.perf_counter() - started
     if process.returncode != 0:
         print(f"  teian run exited {process.returncode}: {stderr.decode(errors='replace')[-500:]}")
-    return MemoryRun(doc.pages, elapsed, sampler.peak / 2**20, sampler.peak_with_server / 2**20,
-                     process.returncode, sampler.peak_root / 2**20, sampler.peak_children / 2**20)
+    return MemoryRun(
+        doc.pages,
+        elapsed,
+        sampler.peak / 2**20,
+        sampler.peak_with_server / 2**20,
+        process.returncode,
+        sampler.peak_root / 2**20,
+        sampler.peak_children / 2**20,
+    )
 
 
 def fmt(values: list[float], digits: int = 1) -> str:
@@ -218,9 +240,13 @@ def run(quick: bool, workers: int, work_dir: Path, repeat: int = 2) -> dict[str,
     started = time.perf_counter()
     with prefect_test_harness(server_startup_timeout=120):
         harness_s = time.perf_counter() - started
-        print(f"Prefect test harness (temporary API server) start-up: {harness_s:.1f} s — not counted below")
+        print(
+            f"Prefect test harness (temporary API server) start-up: {harness_s:.1f} s — not counted below"
+        )
         warmup = make_doc("teian", 3, docs_dir)
-        timed_flow(write_catalog(warmup, work_dir / "warmup"), work_dir / "warmup" / "data", workers)
+        timed_flow(
+            write_catalog(warmup, work_dir / "warmup"), work_dir / "warmup" / "data", workers
+        )
         for key, pages in sizes.items():
             doc = make_doc(key, pages, docs_dir)
             result = DocResult(key, doc.pages)
@@ -237,22 +263,28 @@ def run(quick: bool, workers: int, work_dir: Path, repeat: int = 2) -> dict[str,
                 if outcomes != {"unchanged"}:
                     print(f"  warning: warm run outcomes {outcomes}")
             result.naive_s, result.cold_s, result.warm_s = min(naive), min(cold), min(warm)
-            print(f"{key}: {doc.pages} pages  naive {fmt(naive)} s  cold {fmt(cold)} s  "
-                  f"warm {fmt(warm, 2)} s  ({outcome['sources'][0].get('tables')} tables)")
+            print(
+                f"{key}: {doc.pages} pages  naive {fmt(naive)} s  cold {fmt(cold)} s  "
+                f"warm {fmt(warm, 2)} s  ({outcome['sources'][0].get('tables')} tables)"
+            )
             results[key] = result
     for key in sizes:
         for pages in memory_sizes:
             doc = make_doc(key, pages, docs_dir)
             run_ = memory_run(doc, work_dir / f"mem-{key}-{pages}", workers)
             results[key].memory.append(run_)
-            print(f"{key}: teian run on {doc.pages} pages: {run_.seconds:.1f} s wall (temporary server "
-                  f"included), peak RSS {run_.peak_mb:.0f} MB ({run_.peak_with_server_mb:.0f} MB with the server; "
-                  f"CLI process {run_.peak_parent_mb:.0f} MB, extraction workers {run_.peak_workers_mb:.0f} MB)")
+            print(
+                f"{key}: teian run on {doc.pages} pages: {run_.seconds:.1f} s wall (temporary server "
+                f"included), peak RSS {run_.peak_mb:.0f} MB ({run_.peak_with_server_mb:.0f} MB with the server; "
+                f"CLI process {run_.peak_parent_mb:.0f} MB, extraction workers {run_.peak_workers_mb:.0f} MB)"
+            )
     return results
 
 
 def report(results: dict[str, DocResult], workers: int) -> list[str]:
-    lines = [f"workers={workers}, cores={os.cpu_count()}, load average at end {os.getloadavg()[0]:.2f}"]
+    lines = [
+        f"workers={workers}, cores={os.cpu_count()}, load average at end {os.getloadavg()[0]:.2f}"
+    ]
     header = f"{'document':8} {'pages':>5} {'(1) speed-up':>13} {'(2) warm/cold':>14} {'(3) RSS ratio':>14} {'peak MB':>8}"
     lines.append(header)
     for key, r in results.items():
@@ -268,9 +300,11 @@ def report(results: dict[str, DocResult], workers: int) -> list[str]:
             f" → {'met' if speedup >= target else 'MISSED'}, {'met' if warm <= WARM_TARGET else 'MISSED'}, "
             f"{'met' if ratio <= MEMORY_RATIO_TARGET and big and big.peak_mb < MEMORY_CAP_MB else 'MISSED'}"
         )
-        lines.append(f"{'':8} with the temporary Prefect server counted: RSS ratio {ratio_all:.2f}, "
-                     f"peak {big.peak_with_server_mb if big else 0:.0f} MB; naive {r.naive_s:.1f} s, "
-                     f"cold {r.cold_s:.1f} s, warm {r.warm_s:.2f} s")
+        lines.append(
+            f"{'':8} with the temporary Prefect server counted: RSS ratio {ratio_all:.2f}, "
+            f"peak {big.peak_with_server_mb if big else 0:.0f} MB; naive {r.naive_s:.1f} s, "
+            f"cold {r.cold_s:.1f} s, warm {r.warm_s:.2f} s"
+        )
     return lines
 
 
@@ -278,10 +312,16 @@ def main(argv: list[str] | None = None) -> dict[str, DocResult]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short documents: a smoke run")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--work-dir", type=Path, default=None, help="keep documents and outputs here")
+    parser.add_argument(
+        "--work-dir", type=Path, default=None, help="keep documents and outputs here"
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
-    parser.add_argument("--repeat", type=int, default=None,
-                        help="timed runs per document, the fastest kept (default 2, 1 with --quick)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="timed runs per document, the fastest kept (default 2, 1 with --quick)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -293,8 +333,13 @@ def main(argv: list[str] | None = None) -> dict[str, DocResult]:
     for line in report(results, args.workers):
         print(line)
     if args.json:
-        args.json.write_text(json.dumps({k: {**vars(v), "memory": [vars(m) for m in v.memory]}
-                                         for k, v in results.items()}, indent=2, default=str))
+        args.json.write_text(
+            json.dumps(
+                {k: {**vars(v), "memory": [vars(m) for m in v.memory]} for k, v in results.items()},
+                indent=2,
+                default=str,
+            )
+        )
     return results
 
 

@@ -34,19 +34,34 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="teian-bench-") as scratch:
         work = Path(scratch)
         print("== 1. pipeline: speed and memory ==", flush=True)
-        pipeline.main((["--quick"] if args.quick else []) + ["--workers", str(args.workers), "--work-dir", str(work)])
+        pipeline.main(
+            (["--quick"] if args.quick else [])
+            + ["--workers", str(args.workers), "--work-dir", str(work)]
+        )
         generated = sorted((work / "docs").glob("*.pdf"))
-        checked = [p for p in generated if p.stem in ("teian-400", "budget-600", "teian-120", "budget-150")]
-        corpus = [args.corpus / "ja"] if args.corpus and (args.corpus / "ja").is_dir() else (
-            [args.corpus] if args.corpus and args.corpus.exists() else [])
+        checked = [
+            p for p in generated if p.stem in ("teian-400", "budget-600", "teian-120", "budget-150")
+        ]
+        corpus = (
+            [args.corpus / "ja"]
+            if args.corpus and (args.corpus / "ja").is_dir()
+            else ([args.corpus] if args.corpus and args.corpus.exists() else [])
+        )
         if args.corpus and not corpus:
             print(f"(corpus {args.corpus} not found: generated documents only)")
         max_pages = ["--max-pages", "60" if args.quick else "200"]
         print("\n== 2. fast path: same page records as the full pdfplumber path? ==", flush=True)
         fastpath_check.main([str(p) for p in checked + corpus] + max_pages)
-        print("\n== 3. pypdfium2 text vs pdfplumber text (normalized, whitespace removed) ==", flush=True)
+        print(
+            "\n== 3. pypdfium2 text vs pdfplumber text (normalized, whitespace removed) ==",
+            flush=True,
+        )
         if corpus:
-            vertical = [p for p in (args.corpus / "ja" / "pdfminer").glob("*.pdf")] if (args.corpus / "ja" / "pdfminer").is_dir() else []
+            vertical = (
+                [p for p in (args.corpus / "ja" / "pdfminer").glob("*.pdf")]
+                if (args.corpus / "ja" / "pdfminer").is_dir()
+                else []
+            )
             text_compare.main([str(p) for p in vertical])  # whole files: scored against .txt.ref
         text_compare.main([str(p) for p in checked + corpus] + max_pages)
     print(f"\nmake bench finished in {time.perf_counter() - started:.0f} s")

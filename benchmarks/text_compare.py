@@ -99,8 +99,10 @@ def score_file(path: Path, max_pages: int | None) -> FileScore:
     reference = path.with_name(path.stem + ".txt.ref")
     if reference.exists() and max_pages is None:
         ref = squeeze(reference.read_text(encoding="utf-8", errors="replace"))
-        score.ref_scores = (similarity(squeeze("\n".join(plumber_texts)), ref),
-                            similarity(squeeze("\n".join(pdfium_texts)), ref))
+        score.ref_scores = (
+            similarity(squeeze("\n".join(plumber_texts)), ref),
+            similarity(squeeze("\n".join(pdfium_texts)), ref),
+        )
     return score
 
 
@@ -117,8 +119,10 @@ def main(argv: list[str] | None = None) -> list[FileScore]:
     parser.add_argument("--max-pages", type=int, default=None)
     args = parser.parse_args(argv)
     scores = []
-    print(f"{'file':44} {'pages':>5} {'same lines':>10} {'sim mean':>8} {'sim min':>7} "
-          f"{'any order':>9} {'plumber s':>9} {'pdfium s':>8}  vs reference (plumber / pdfium)")
+    print(
+        f"{'file':44} {'pages':>5} {'same lines':>10} {'sim mean':>8} {'sim min':>7} "
+        f"{'any order':>9} {'plumber s':>9} {'pdfium s':>8}  vs reference (plumber / pdfium)"
+    )
     for path in find_pdfs(args.paths):
         try:
             score = score_file(path, args.max_pages)
@@ -128,10 +132,12 @@ def main(argv: list[str] | None = None) -> list[FileScore]:
         scores.append(score)
         mean = sum(score.sims) / len(score.sims) if score.sims else 1.0
         ref = f"{score.ref_scores[0]:.3f} / {score.ref_scores[1]:.3f}" if score.ref_scores else ""
-        print(f"{path.name[:44]:44} {score.pages:5d} {score.identical_lines / max(1, score.pages):10.0%} "
-              f"{mean:8.4f} {min(score.sims, default=1.0):7.4f} "
-              f"{sum(score.bag_sims) / max(1, len(score.bag_sims)):9.4f} {score.plumber_seconds:9.2f} "
-              f"{score.pdfium_seconds:8.2f}  {ref}")
+        print(
+            f"{path.name[:44]:44} {score.pages:5d} {score.identical_lines / max(1, score.pages):10.0%} "
+            f"{mean:8.4f} {min(score.sims, default=1.0):7.4f} "
+            f"{sum(score.bag_sims) / max(1, len(score.bag_sims)):9.4f} {score.plumber_seconds:9.2f} "
+            f"{score.pdfium_seconds:8.2f}  {ref}"
+        )
     return scores
 
 

@@ -88,9 +88,10 @@ def _worker_main(argv: list[str]) -> int:
                 result["page_labels"] = list(pdf.doc.get_page_labels())
             except Exception:  # noqa: BLE001 - most PDFs have no page labels
                 result["page_labels"] = None
-        # pdfplumber builds a Page object for every page of the PDF on first access of
-        # `pdf.pages`: only pay for it when a page of this batch needs the full parse.
-        page_count = len(light) if light is not None else len(pdf.pages)
+        page_count = len(pdf.pages)
+        if light is not None and len(light) != page_count:
+            light.close()  # the two parsers disagree about the document: trust pdfplumber alone
+            light = None
         for index in range(int(first) - 1, min(int(last), page_count)):
             record = _extract_fast(light, index, pdf) if light is not None else None
             if record is not None:

@@ -29,9 +29,10 @@ from flows.publish import is_unchanged, publish_document, record_failure
 from flows.store import DataDir
 from transforms.catalog import Source, parse_catalog
 
-# A batch is one Prefect task (~1 s of overhead on the API) and one child interpreter (~0.2 s):
-# at least 16 pages so that overhead stays small, at most 128 so a child's memory stays bounded
-# and one slow batch does not leave the other workers idle at the end of a document.
+# A batch is one Prefect task (API round trips: little on a local server, up to a second on a
+# busy shared one) and one child interpreter (~0.2 s to start and open the PDF): at least 16
+# pages so that overhead stays small, at most 128 so a child's memory stays bounded (pdfminer
+# keeps the objects it has parsed) and one slow batch does not hold up the end of a document.
 MIN_BATCH_PAGES = 16
 MAX_BATCH_PAGES = 128
 

@@ -47,14 +47,21 @@ def test_budget_book_has_tables_running_over_pages(budget_book: Path, tmp_path: 
 
 
 @pytest.mark.parametrize("size", [1, 2, 5, 7])
-def test_batch_by_batch_records_equal_one_pass(budget_book: Path, tmp_path: Path, size: int) -> None:
+def test_batch_by_batch_records_equal_one_pass(
+    budget_book: Path, tmp_path: Path, size: int
+) -> None:
     whole = extract_batch(str(budget_book), 1, 24, tmp_path)
     expected = build_records(IDS, whole["pages"], None)
     batches = [
-        {"first": first, "pages": [p for p in whole["pages"] if first <= p["page_number"] <= first + size - 1]}
+        {
+            "first": first,
+            "pages": [p for p in whole["pages"] if first <= p["page_number"] <= first + size - 1],
+        }
         for first in range(1, 25, size)
     ]
-    pieces = list(iter_document_records(IDS, batches[::-1], None))  # order of completion does not matter
+    pieces = list(
+        iter_document_records(IDS, batches[::-1], None)
+    )  # order of completion does not matter
     for dataset in ("pages", "tables", "cells"):
         assert [row for piece in pieces for row in piece[dataset]] == expected[dataset], dataset
 
@@ -85,15 +92,20 @@ def test_fast_path_is_taken_only_where_safe(teian_edition: Path, budget_book: Pa
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_a_failed_batch_fails_its_document_at_the_extract_stage(sample_catalog: Path, tmp_path: Path) -> None:
+def test_a_failed_batch_fails_its_document_at_the_extract_stage(
+    sample_catalog: Path, tmp_path: Path
+) -> None:
     from flows.runner import run_refresh
 
     data_dir = tmp_path / "data"
-    state, result = run_refresh(catalog=str(sample_catalog), data_dir=str(data_dir), workers=2,
-                                time_limit=0.001)
+    state, result = run_refresh(
+        catalog=str(sample_catalog), data_dir=str(data_dir), workers=2, time_limit=0.001
+    )
     assert state.is_failed()
     rows = {r["source_id"]: r for r in result["sources"]}
     assert {r["stage"] for r in rows.values()} == {"extract"}
     assert all("gave up" in r["error"] for r in rows.values())
-    assert not (data_dir / "processed" / "pages").exists() or not list((data_dir / "processed" / "pages").iterdir())
+    assert not (data_dir / "processed" / "pages").exists() or not list(
+        (data_dir / "processed" / "pages").iterdir()
+    )
     assert not list((data_dir / "work").rglob("*")) or not list((data_dir / "work").rglob("*.pkl"))

@@ -48,7 +48,9 @@ def test_dask_run_matches_local_run(cluster, sample_catalog: Path, tmp_path: Pat
     state, local = run_refresh(catalog=str(sample_catalog), data_dir=str(local_dir), workers=2)
     assert state.is_completed(), state.message
     state, on_dask = run_refresh(
-        catalog=str(sample_catalog), data_dir=str(dask_dir), workers=2,
+        catalog=str(sample_catalog),
+        data_dir=str(dask_dir),
+        workers=2,
         dask_address=cluster.scheduler_address,
     )
     assert state.is_completed(), state.message

@@ -72,7 +72,11 @@ def test_unchanged_source_is_not_downloaded_or_extracted_again(
 
 
 def test_pipeline_version_bump_re_extracts_from_raw_without_downloading(
-    http_server, tmp_path: Path, sample_pdf_bytes, counted_extraction, monkeypatch: pytest.MonkeyPatch
+    http_server,
+    tmp_path: Path,
+    sample_pdf_bytes,
+    counted_extraction,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     route = Route(body=sample_pdf_bytes["teian"], etag='"v1"')
     catalog = _catalog(tmp_path, http_server.add("/teian.pdf", route))
@@ -87,8 +91,13 @@ def test_pipeline_version_bump_re_extracts_from_raw_without_downloading(
     assert _bodies_served(route, '"v1"') == 1  # from data/raw, not from the server
     assert len(list((data_dir / "raw" / "web-teian").glob("*.pdf"))) == 1
     history = pq.read_table(data_dir / "processed" / "documents" / "web-teian.parquet").to_pylist()
-    assert [(h["pipeline_version"], h["is_current"]) for h in history][-1] == ("bumped-for-test", True)
-    assert pq.read_table(data_dir / "processed" / "pages" / "web-teian.parquet").equals(pages_before)
+    assert [(h["pipeline_version"], h["is_current"]) for h in history][-1] == (
+        "bumped-for-test",
+        True,
+    )
+    assert pq.read_table(data_dir / "processed" / "pages" / "web-teian.parquet").equals(
+        pages_before
+    )
 
     # and with the new version recorded, the next run is incremental again
     assert _run(catalog, data_dir)["web-teian"]["outcome"] == "unchanged"

@@ -43,7 +43,9 @@ def has_path_objects(page: Any) -> bool:
 
 
 def _box_matches(page: Any) -> bool:
-    return tuple(round(v, 3) for v in page.get_cropbox()) == tuple(round(v, 3) for v in page.get_mediabox())
+    return tuple(round(v, 3) for v in page.get_cropbox()) == tuple(
+        round(v, 3) for v in page.get_mediabox()
+    )
 
 
 def pdfium_chars(page: Any) -> list[dict] | None:
