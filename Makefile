@@ -27,7 +27,7 @@ report: $(STAMP)
 	$(BIN)/teian report --data-dir data
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run_all
+	CORPUS=$(CORPUS) $(BIN)/python -m benchmarks.run_all
 
 eval: $(STAMP)
 	$(BIN)/python -m benchmarks.eval_tables $(CORPUS)

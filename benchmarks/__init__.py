@@ -1,1 +1,1 @@
-"""Measurements of speed, memory and extraction quality (not tests)."""
+"""Speed, memory and quality measurements; run them all with `make bench` (not timed tests)."""

@@ -97,7 +97,7 @@ def _hit_memory_limit(limit_bytes: int) -> bool:
 
 
 def _worker_main(argv: list[str]) -> int:
-    pdf_path, password, first, last, out_path, memory_mb = argv
+    pdf_path, password, first, last, out_path, memory_mb, *options = argv
     limit = int(memory_mb) * 1024 * 1024
     if limit > 0:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -113,6 +113,7 @@ def _worker_main(argv: list[str]) -> int:
             return 4
         print(describe_open_error(exc), file=sys.stderr)
         return 3
+    light = _open_light(pdf_path, password) if "exact" not in options else None
     result: dict = {"pages": [], "page_labels": None}
     try:
         if int(first) == 1:
@@ -120,9 +121,16 @@ def _worker_main(argv: list[str]) -> int:
                 result["page_labels"] = list(pdf.doc.get_page_labels())
             except Exception:  # noqa: BLE001 - most PDFs have no page labels
                 result["page_labels"] = None
-        pages = pdf.pages
-        for index in range(int(first) - 1, min(int(last), len(pages))):
-            page = pages[index]
+        page_count = len(pdf.pages)
+        if light is not None and len(light) != page_count:
+            light.close()  # the two parsers disagree about the document: trust pdfplumber alone
+            light = None
+        for index in range(int(first) - 1, min(int(last), page_count)):
+            record = _extract_fast(light, index, pdf) if light is not None else None
+            if record is not None:
+                result["pages"].append(record)
+                continue
+            page = pdf.pages[index]
             try:
                 result["pages"].append(extract_page(page))
             except Exception as exc:  # noqa: BLE001
@@ -132,12 +140,45 @@ def _worker_main(argv: list[str]) -> int:
                 print(f"page {index + 1}: {describe_open_error(exc)}", file=sys.stderr)
                 return 3
             finally:
-                page.close()
+                page.close()  # drops the parsed objects: memory stays at one page's worth
     finally:
         pdf.close()
+        if light is not None:
+            light.close()
     with open(out_path, "wb") as handle:
         pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
     return 0
+
+
+def _open_light(pdf_path: str, password: str | None):  # noqa: ANN202 - a pypdfium2 document or None
+    """The pdfium view of the PDF for the fast path; None (full path only) if pdfium cannot open it."""
+    try:
+        import pypdfium2 as pdfium
+
+        return pdfium.PdfDocument(pdf_path, password=password or None)
+    except Exception:  # noqa: BLE001 - pdfplumber opened it: the full path still works
+        return None
+
+
+def _extract_fast(light, index: int, pdf) -> dict | None:  # noqa: ANN001 - pypdfium2/pdfplumber documents
+    """The page's record from pdfium when that gives the same record (see transforms.prefilter)."""
+    from transforms.prefilter import extract_page_fast
+
+    try:
+        page = light[index]
+        # The page size as pdfplumber reads it from the page dictionary (no content parsing).
+        plumber_page = pdf.pages[index]
+        size = (float(plumber_page.width), float(plumber_page.height))
+    except Exception:  # noqa: BLE001 - the full path reports what is wrong with the page
+        return None
+    try:
+        return extract_page_fast(page, index + 1, size)
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - anything odd on the fast path: take the full path
+        return None
+    finally:
+        page.close()
 
 
 def extract_batch(
@@ -147,8 +188,37 @@ def extract_batch(
     work_dir: Path,
     password: str | None = None,
     limits: Limits = Limits(),
+    fast: bool = True,
 ) -> dict:
     """Extract pages `first`..`last` (1-based, inclusive) in a guarded child process."""
+    out = extract_batch_to_file(pdf_path, first, last, work_dir, password, limits, fast)
+    try:
+        return load_batch(out)
+    finally:
+        Path(out).unlink(missing_ok=True)
+
+
+def load_batch(path: str | Path) -> dict:
+    """A batch's records ({"pages": [...], "page_labels": ...}) as the worker wrote them."""
+    with open(path, "rb") as handle:
+        return pickle.load(handle)
+
+
+def extract_batch_to_file(
+    pdf_path: str,
+    first: int,
+    last: int,
+    work_dir: Path,
+    password: str | None = None,
+    limits: Limits = Limits(),
+    fast: bool = True,
+) -> str:
+    """Like `extract_batch`, but leave the records in a file under `work_dir` and return its path.
+
+    The flow passes paths, not records, between tasks: the records of a whole run never sit in
+    the flow's memory (or travel through a Dask scheduler) at once. `fast=False` disables the
+    pdfium fast path (every page through pdfplumber), for comparisons.
+    """
     work_dir.mkdir(parents=True, exist_ok=True)
     fd, out = tempfile.mkstemp(prefix=f"batch-{first}-{last}-", suffix=".pkl", dir=work_dir)
     os.close(fd)
@@ -156,6 +226,8 @@ def extract_batch(
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [project_root, os.environ.get("PYTHONPATH")]))}
     command = [sys.executable, "-m", "flows.extract", pdf_path, password or "", str(first), str(last), out,
                str(limits.memory_mb)]
+    if not fast:
+        command.append("exact")
     try:
         completed = subprocess.run(command, capture_output=True, text=True, timeout=limits.time_seconds, env=env)
     except subprocess.TimeoutExpired:
@@ -163,20 +235,17 @@ def extract_batch(
         raise ExtractError(
             f"pages {first}-{last}: gave up after {limits.time_seconds:g}s (a page that hangs the parser?)"
         ) from None
-    try:
-        if completed.returncode != 0:
-            lines = [line for line in completed.stderr.strip().splitlines() if line.strip()]
-            reason = lines[-1] if lines else f"worker exited with code {completed.returncode}"
-            if completed.returncode == 4 or "MemoryError" in completed.stderr:
-                reason = f"pages {first}-{last}: memory limit of {limits.memory_mb} MB exceeded"
-            elif completed.returncode < 0:
-                reason = (f"pages {first}-{last}: worker killed by signal {-completed.returncode}"
-                          " (out of memory, or stopped from outside)")
-            raise ExtractError(reason)
-        with open(out, "rb") as handle:
-            return pickle.load(handle)
-    finally:
+    if completed.returncode != 0:
         Path(out).unlink(missing_ok=True)
+        lines = [line for line in completed.stderr.strip().splitlines() if line.strip()]
+        reason = lines[-1] if lines else f"worker exited with code {completed.returncode}"
+        if completed.returncode == 4 or "MemoryError" in completed.stderr:
+            reason = f"pages {first}-{last}: memory limit of {limits.memory_mb} MB exceeded"
+        elif completed.returncode < 0:
+            reason = (f"pages {first}-{last}: worker killed by signal {-completed.returncode}"
+                      " (out of memory, or stopped from outside)")
+        raise ExtractError(reason)
+    return out
 
 
 if __name__ == "__main__":

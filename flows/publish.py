@@ -7,15 +7,27 @@ file is written leaves the state saying "not yet published", so the next run sim
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from flows.store import DataDir, read_dataset, read_json, remove_dataset, write_dataset, write_json
+from flows.extract import load_batch
+from flows.store import (
+    DataDir,
+    DatasetWriter,
+    dataset_writer,
+    read_dataset,
+    read_json,
+    remove_dataset,
+    write_dataset,
+    write_json,
+)
 from transforms.catalog import Source
 from transforms.document import build_records
-from transforms.schemas import DOCUMENT_DATASETS, PIPELINE_VERSION
+from transforms.schemas import PIPELINE_VERSION
 from transforms.tags import load_default_taxonomy
 from transforms.teian import parse_requests
 
@@ -90,42 +102,148 @@ def record_failure(data_dir: DataDir, source: Source, fetch: dict | None, stage:
     write_json(data_dir.state_file(source.id), state)
 
 
+def _batch_records(batch: dict) -> dict:
+    """A batch as the extraction task left it: its records, or the path of the file holding them."""
+    if "pages" in batch:
+        return batch
+    return load_batch(batch["path"])
+
+
+# Rows are built and written this many pages at a time: the transient rows (a budget page holds
+# ~150 cells) then take the same memory whatever the batch size and the document's length.
+CHUNK_PAGES = 16
+
+
+def _page_chunks(batches: Iterable[dict]) -> Iterator[tuple[list[str] | None, list[dict]]]:
+    """The batches' page records in page order, CHUNK_PAGES at a time, each with the PDF's page
+    labels if its batch read them; a batch's file is read when the previous one is used up."""
+    for batch in batches:
+        loaded = _batch_records(batch)
+        pages = sorted(loaded["pages"], key=lambda p: p["page_number"])
+        for start in range(0, len(pages), CHUNK_PAGES):
+            yield loaded.get("page_labels"), pages[start : start + CHUNK_PAGES]
+
+
+def iter_document_records(
+    ids: dict, batches: Iterable[dict], labels: list[str] | None = None
+) -> Iterator[dict[str, list[dict]]]:
+    """The document's `pages`, `tables` and `cells` rows, piece by piece, in page order.
+
+    `batches` are taken in page order as they come (a list is sorted first), so publishing can
+    start while later batches are still being extracted. Only one chunk's rows (plus the pages
+    of a table still running at the chunk's end) are in memory at a time: a table on a chunk's
+    last page may continue on the next chunk's first page, so it is held back and its pages are
+    fed again with the next chunk. Tables are identified by page and position, so a
+    table built twice gets the same id and is emitted once. The PDF's page labels are read from
+    the batch holding page 1 unless given.
+    """
+    if isinstance(batches, list):
+        batches = sorted(batches, key=lambda b: b.get("first") or 0)
+    carry: list[dict] = []
+    emitted: set[str] = set()
+    held: dict[str, list[dict]] = {"tables": [], "cells": []}
+    for batch_labels, new_pages in _page_chunks(batches):
+        labels = labels or batch_labels
+        pages = carry + new_pages
+        offset = pages[0]["page_number"] - 1
+        records = build_records(ids, pages, labels[offset:] if labels else None)
+        end_page = pages[-1]["page_number"]
+        held_ids = {t["table_id"] for t in records["tables"] if t["page_last"] == end_page}
+        tables = [t for t in records["tables"] if t["table_id"] not in held_ids | emitted]
+        done = {t["table_id"] for t in tables}
+        emitted |= done
+        yield {
+            "pages": [p for p in records["pages"] if p["page_number"] >= new_pages[0]["page_number"]],
+            "tables": tables,
+            "cells": [c for c in records["cells"] if c["table_id"] in done],
+        }
+        held = {
+            "tables": [t for t in records["tables"] if t["table_id"] in held_ids],
+            "cells": [c for c in records["cells"] if c["table_id"] in held_ids],
+        }
+        carry_from = min((t["page_first"] for t in held["tables"]), default=None)
+        carry = [p for p in pages if carry_from is not None and p["page_number"] >= carry_from]
+    if held["tables"]:  # the tables running to the document's last page
+        yield {"pages": [], **held}
+
+
 def publish_document(
-    data_dir: DataDir, source: Source, fetch: dict, batches: list[dict]
+    data_dir: DataDir, source: Source, fetch: dict, batches: Iterable[dict]
 ) -> dict:
-    """Build every dataset of one document from its extracted batches and publish them."""
+    """Build every dataset of one document from its extracted batches and publish them.
+
+    `batches` are the extraction results in page order — records, or {"path", "first", "last"}
+    references to the files holding them — as a list or as an iterator that yields each batch
+    when it is ready. Rows are written batch by batch, so memory does not grow with the
+    document's length (a 提案要求 document keeps its page texts, which the item parser reads).
+    """
     sha = fetch["sha256"]
     ids = {"source_id": source.id, "doc_id": sha[:16]}
-    pages = [page for batch in batches for page in batch["pages"]]
-    pages.sort(key=lambda p: p["page_number"])
-    labels = next((b["page_labels"] for b in batches if b.get("page_labels")), None)
-    records = build_records(ids, pages, labels)
+    if isinstance(batches, list):
+        batches = sorted(batches, key=lambda b: b.get("first") or 0)
+    seen: list[dict] = []  # batch references, for the second pass of a 提案要求 document
+
+    def remembered(source_batches: Iterable[dict]) -> Iterator[dict]:
+        for batch in source_batches:
+            seen.append(batch)
+            yield batch
+
     warnings: list[str] = []
     requests: list[dict] = []
     targets: list[dict] = []
-    if source.kind == "teian":
-        items, warnings = parse_requests(records["pages"], load_default_taxonomy())
-        for item in items:
-            row = {**ids, "fiscal_year": source.fiscal_year, "edition": source.edition, **asdict(item)}
-            requests.append(row)
-            targets.extend({**ids, "item_seq": item.item_seq, "target": t} for t in item.targets)
-        _attach_items(records, requests)
-    total_chars = sum(p.get("n_chars") or 0 for p in pages)
-    if pages and total_chars == 0:
+    counts = {"pages": 0, "tables": 0, "cells": 0, "chars": 0}
+    unreadable: list[int] = []
+    teian = source.kind == "teian"
+    page_rows: list[dict] = []
+
+    def take_pages(rows: list[dict]) -> None:
+        counts["pages"] += len(rows)
+        counts["chars"] += sum(p.get("n_chars") or 0 for p in rows)
+        unreadable.extend(p["page_number"] for p in rows if p["n_unreadable"])
+
+    def write_tables(table_out: DatasetWriter, cell_out: DatasetWriter, piece: dict) -> None:
+        if teian:
+            _attach_items(piece, requests)
+        table_out.write(piece["tables"])
+        cell_out.write(piece["cells"])
+        counts["tables"] += len(piece["tables"])
+        counts["cells"] += len(piece["cells"])
+
+    with contextlib.ExitStack() as stack:
+        page_out = stack.enter_context(dataset_writer(data_dir, "pages", source.id))
+        if teian:
+            # The item parser needs every page's text before tables can be given their item.
+            for piece in iter_document_records(ids, remembered(batches)):
+                page_out.write(piece["pages"])
+                take_pages(piece["pages"])
+                page_rows.extend(piece["pages"])
+            items, warnings = parse_requests(page_rows, load_default_taxonomy())
+            page_rows.clear()
+            for item in items:
+                row = {**ids, "fiscal_year": source.fiscal_year, "edition": source.edition, **asdict(item)}
+                requests.append(row)
+                targets.extend({**ids, "item_seq": item.item_seq, "target": t} for t in item.targets)
+        table_out = stack.enter_context(dataset_writer(data_dir, "tables", source.id))
+        cell_out = stack.enter_context(dataset_writer(data_dir, "cells", source.id))
+        for piece in iter_document_records(ids, seen if teian else batches):
+            if not teian:
+                page_out.write(piece["pages"])
+                take_pages(piece["pages"])
+            write_tables(table_out, cell_out, piece)
+    if counts["pages"] and counts["chars"] == 0:
         warnings.insert(0, "no text layer: needs OCR")
-    unreadable = [p["page_number"] for p in records["pages"] if p["n_unreadable"]]
     if unreadable:
         warnings.append(f"{len(unreadable)} page(s) with unreadable glyphs (first: p.{unreadable[0]})")
-    datasets = {**records, "requests": requests, "request_targets": targets}
-    for dataset in DOCUMENT_DATASETS:
-        if dataset in ("requests", "request_targets") and source.kind != "teian":
-            remove_dataset(data_dir, dataset, source.id)
-            continue
-        write_dataset(data_dir, dataset, source.id, datasets[dataset])
+    if teian:
+        write_dataset(data_dir, "requests", source.id, requests)
+        write_dataset(data_dir, "request_targets", source.id, targets)
+    else:
+        remove_dataset(data_dir, "requests", source.id)
+        remove_dataset(data_dir, "request_targets", source.id)
     status = "partial" if warnings else "ok"
     row = _document_row(
         source, fetch,
-        page_count=len(pages), n_tables=len(records["tables"]), status=status,
+        page_count=counts["pages"], n_tables=counts["tables"], status=status,
         error="; ".join(warnings) or None, warnings=warnings,
         n_requests=len(requests) if source.kind == "teian" else None,
     )
@@ -145,18 +263,18 @@ def publish_document(
             "retrieved_at": fetch.get("retrieved_at"),
             "last_error": None,
             "counts": {
-                "pages": len(records["pages"]),
-                "tables": len(records["tables"]),
-                "cells": len(records["cells"]),
+                "pages": counts["pages"],
+                "tables": counts["tables"],
+                "cells": counts["cells"],
                 "requests": len(requests),
             },
         },
     )
     return {
         "status": status,
-        "pages": len(records["pages"]),
-        "tables": len(records["tables"]),
-        "cells": len(records["cells"]),
+        "pages": counts["pages"],
+        "tables": counts["tables"],
+        "cells": counts["cells"],
         "requests": len(requests) if source.kind == "teian" else "",
         "warnings": warnings,
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -18,9 +19,10 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from flows import expected_failures
-from flows.extract import ExtractError, Limits, count_pages, extract_batch
+from flows.extract import ExtractError, Limits, count_pages, extract_batch_to_file
 from flows.fetch import TIMEOUT_SECONDS, FetchError, TransientFetchError, fetch_source, result_dict
 from flows.lock import data_dir_lock
 from flows.progress import report
@@ -28,8 +30,12 @@ from flows.publish import is_unchanged, publish_document, record_failure
 from flows.store import DataDir
 from transforms.catalog import Source, parse_catalog
 
+# A batch is one Prefect task (API round trips: little on a local server, up to a second on a
+# busy shared one) and one child interpreter (~0.2 s to start and open the PDF): at least 16
+# pages so that overhead stays small, at most 128 so a child's memory stays bounded (pdfminer
+# keeps the objects it has parsed) and one slow batch does not hold up the end of a document.
 MIN_BATCH_PAGES = 16
-MAX_BATCH_PAGES = 64
+MAX_BATCH_PAGES = 128
 
 
 def load_catalog(path: str | Path) -> list[Source]:
@@ -43,12 +49,24 @@ def default_workers() -> int:
 
 
 def plan_batches(page_count: int, workers: int) -> list[tuple[int, int]]:
-    """Split pages into batches: enough to keep every worker busy, big enough to be worth a task."""
+    """Split pages into equal batches: a multiple of `workers` of them, so no worker sits idle
+    while another finishes a last odd batch, at least three rounds so uneven pages (tables cost
+    ten times prose) even out, and each between MIN_ and MAX_BATCH_PAGES pages."""
     if page_count <= 0:
         return []
-    wanted = max(1, workers * 2)
-    size = min(MAX_BATCH_PAGES, max(MIN_BATCH_PAGES, math.ceil(page_count / wanted)))
-    return [(first, min(first + size - 1, page_count)) for first in range(1, page_count + 1, size)]
+    workers = max(1, workers)
+    count = max(workers * 3, math.ceil(page_count / MAX_BATCH_PAGES))
+    count = math.ceil(count / workers) * workers
+    count = max(1, min(count, page_count // MIN_BATCH_PAGES))
+    if count * MAX_BATCH_PAGES < page_count:  # only reachable with MIN_ close to MAX_
+        count = math.ceil(page_count / MAX_BATCH_PAGES)
+    size, extra = divmod(page_count, count)
+    batches, first = [], 1
+    for index in range(count):
+        last = first + size - 1 + (1 if index < extra else 0)
+        batches.append((first, last))
+        first = last + 1
+    return batches
 
 
 def _retry_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's callback shape
@@ -77,16 +95,33 @@ def fetch_task(source: Source, data_root: str, timeout: float = TIMEOUT_SECONDS)
 
 @task(name="extract_pages", cache_policy=NO_CACHE, persist_result=False)
 def extract_task(source_id: str, pdf_path: str, first: int, last: int, work_dir: str,
-                 password: str | None, limits: Limits) -> dict:
-    result = extract_batch(pdf_path, first, last, Path(work_dir), password, limits)
-    report(source_id, "extract", len(result["pages"]), 0)
-    return result
+                 password: str | None, limits: Limits, fast_path: bool = True) -> dict:
+    """Extract a batch in a guarded child; return where its records are, not the records.
+
+    Passing a file path keeps the flow's memory flat however many batches are in flight, and
+    the path stays valid on any Dask worker that sees the same data dir.
+    """
+    path = extract_batch_to_file(pdf_path, first, last, Path(work_dir), password, limits, fast_path)
+    report(source_id, "extract", last - first + 1, 0)
+    return {"path": path, "first": first, "last": last}
 
 
 @task(name="publish_document", cache_policy=NO_CACHE, persist_result=False)
-def publish_task(source: Source, data_root: str, fetch: dict, batches: list[dict]) -> dict:
+def publish_task(source: Source, data_root: str, fetch: dict, batches: list) -> dict:
+    """Publish a document from its batches: extraction results, or futures of them.
+
+    Given futures (in page order), rows are built and written as each batch finishes, so the
+    publishing of a long document overlaps the extraction of its later batches.
+    """
     report(source.id, "publish", 0, 0)
-    return publish_document(DataDir(Path(data_root)), source, fetch, batches)
+    return publish_document(DataDir(Path(data_root)), source, fetch, _in_page_order(batches))
+
+
+def _in_page_order(batches: list) -> Iterator[dict]:
+    """Each batch's result as soon as it (and every batch before it) is ready; a failed batch
+    raises its error, which stops the publishing before anything is replaced."""
+    for batch in batches:
+        yield batch.result() if hasattr(batch, "result") else batch
 
 
 def _summary_markdown(rows: list[dict]) -> str:
@@ -116,6 +151,7 @@ def refresh(
     memory_limit_mb: int = Limits.memory_mb,
     retry_delays: list[float] | None = None,
     fetch_timeout: float = TIMEOUT_SECONDS,
+    fast_path: bool = True,
 ):
     """Bring every source's published datasets up to date with its current PDF."""
     logger = get_run_logger()
@@ -159,7 +195,8 @@ def refresh(
             report(source.id, "extract", 0, page_count)
             work_dir = str(data.work / source.id)
             batches = [
-                extract_task.submit(source.id, fetched["path"], first, last, work_dir, source.password, limits)
+                extract_task.submit(source.id, fetched["path"], first, last, work_dir, source.password, limits,
+                                    fast_path)
                 for first, last in plan_batches(page_count, workers)
             ]
             pending[source.id] = (fetched, batches)
@@ -167,30 +204,14 @@ def refresh(
             if source.id not in pending:
                 continue
             fetched, batches = pending.pop(source.id)
-            results, error = [], None
-            for batch in batches:
-                batch.wait()
-                if batch.state.is_completed():
-                    results.append(batch.state.result())
-                elif error is None:
-                    error = _error_of(batch.state)
-            if error is not None:
-                logger.error("%s: extract failed: %s", source.id, error)
-                record_failure(data, source, fetched, "extract", error)
-                summary.append({"source_id": source.id, "outcome": "failed", "stage": "extract", "error": error})
-                continue
-            published = publish_task.submit(source, str(root), fetched, results)
-            published.wait()
-            if not published.state.is_completed():
-                error = _error_of(published.state)
-                record_failure(data, source, fetched, "publish", error)
-                summary.append({"source_id": source.id, "outcome": "failed", "stage": "publish", "error": error})
-                continue
-            counts = published.state.result()
-            outcome = "published" if counts["status"] == "ok" else "partial"
-            summary.append({"source_id": source.id, "outcome": outcome, "stage": "publish",
-                            "error": "; ".join(counts["warnings"]) or None, **counts})
-            logger.info("%s: %s (%d pages, %d tables)", source.id, outcome, counts["pages"], counts["tables"])
+            try:
+                outcome = _publish_extracted(data, source, fetched, batches, str(root), logger)
+            finally:
+                for batch in batches:
+                    batch.wait()
+                    if batch.state.is_completed():
+                        Path(batch.state.result()["path"]).unlink(missing_ok=True)
+            summary.append(outcome)
     try:
         create_markdown_artifact(_summary_markdown(summary), key="teian-run-summary",
                                  description="Outcome of every source in this refresh run")
@@ -201,6 +222,30 @@ def refresh(
     if failed:
         return Failed(message=f"{len(failed)} source(s) failed: {', '.join(failed)}", data=result)
     return Completed(message=f"{len(summary)} source(s) up to date", data=result)
+
+
+def _publish_extracted(data: DataDir, source: Source, fetched: dict, batches: list,
+                       root: str, logger) -> dict:  # noqa: ANN001 - Prefect's logger
+    """Publish one document as its batches finish (or record why not); returns its summary row.
+
+    The publish task runs in the flow's own thread, not in the task runner's pool, so it never
+    takes a worker away from extraction while it waits for the next batch.
+    """
+    state = publish_task(source, root, fetched, quote(batches), return_state=True)
+    if not state.is_completed():
+        for batch in batches:
+            batch.wait()
+        failed_batches = [b for b in batches if not b.state.is_completed()]
+        stage = "extract" if failed_batches else "publish"
+        error = _error_of(failed_batches[0].state if failed_batches else state)
+        logger.error("%s: %s failed: %s", source.id, stage, error)
+        record_failure(data, source, fetched, stage, error)
+        return {"source_id": source.id, "outcome": "failed", "stage": stage, "error": error}
+    counts = state.result()
+    outcome = "published" if counts["status"] == "ok" else "partial"
+    logger.info("%s: %s (%d pages, %d tables)", source.id, outcome, counts["pages"], counts["tables"])
+    return {"source_id": source.id, "outcome": outcome, "stage": "publish",
+            "error": "; ".join(counts["warnings"]) or None, **counts}
 
 
 def _error_of(state) -> str:  # noqa: ANN001

@@ -1,12 +1,31 @@
 """Choose the task runner and run the refresh flow: local threads over guarded worker processes,
-or an existing Dask cluster through prefect-dask."""
+or an existing Dask cluster through prefect-dask.
+
+Why threads locally, and not Prefect's ProcessPoolTaskRunner: the work of an extraction task is
+done in a child interpreter (`python -m flows.extract`) that caps its own address space and is
+killed when its time budget is spent — the only way to stop a page that hangs or eats memory
+without taking the worker down with it. A thread that starts that child and waits on it costs
+nothing (it sleeps in `wait()`, holding no GIL), so `--workers N` threads give N busy processes.
+A process pool would add a second, heavier layer: each pool worker imports Prefect (~150 MB),
+re-creates the run context, and still has to spawn the guarded child, because neither a time
+limit nor RLIMIT_AS can be applied to a pool worker without breaking the pool.
+
+On Dask, each task runs in a Dask worker process; the same guarded child is started there with
+`subprocess` (daemonic Dask workers may not use multiprocessing, but may start subprocesses).
+"""
 
 from __future__ import annotations
+
+import contextlib
+import os
+from typing import Any
+
+from prefect.task_runners import TaskRunner
 
 from flows.refresh import default_workers, refresh
 
 
-def make_task_runner(workers: int | None, dask_address: str | None):
+def make_task_runner(workers: int | None, dask_address: str | None) -> TaskRunner:
     """Threads drive extraction subprocesses locally; with a Dask address, Dask workers do."""
     if dask_address:
         from prefect_dask import DaskTaskRunner
@@ -17,12 +36,28 @@ def make_task_runner(workers: int | None, dask_address: str | None):
     return ThreadPoolTaskRunner(max_workers=workers or default_workers())
 
 
-def run_refresh(**params):
+def _run_settings() -> contextlib.AbstractContextManager:
+    """Flow-run heartbeats off for runs started here, unless the environment asks for them.
+
+    A heartbeat thread sleeps in one-second steps and is joined when the flow ends, so every run
+    waits up to a second at exit — a tenth of an incremental run that finds nothing changed. The
+    heartbeats (every 180 s) serve crash detection of long deployment runs, which `teian serve`
+    keeps; set PREFECT_FLOWS_HEARTBEAT_FREQUENCY to have them on `teian run` too.
+    """
+    if os.environ.get("PREFECT_FLOWS_HEARTBEAT_FREQUENCY"):
+        return contextlib.nullcontext()
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+
+
+def run_refresh(**params: Any) -> tuple[Any, dict | None]:
     """Run the flow; returns (final state, result dict or None when the flow itself crashed)."""
     workers = params.get("workers")
     dask_address = params.pop("dask_address", None)
     flow = refresh.with_options(task_runner=make_task_runner(workers, dask_address))
-    state = flow(**params, return_state=True)
+    with _run_settings():
+        state = flow(**params, return_state=True)
     result = state.result(raise_on_failure=False)
     if not isinstance(result, dict):
         if isinstance(result, BaseException) and result.__class__.__name__ == "DataDirBusy":

@@ -110,6 +110,37 @@ def write_table(data_dir: DataDir, dataset: str, source_id: str, table: pa.Table
     return target
 
 
+class DatasetWriter:
+    """Rows of one source's dataset written in pieces (row groups), published atomically at the end.
+
+    A long document is written batch by batch, so its rows are never all in memory at once.
+    """
+
+    def __init__(self, dataset: str, path: Path) -> None:
+        self.dataset = dataset
+        self.rows_written = 0
+        self._writer = pq.ParquetWriter(path, DATASETS[dataset], compression="zstd")
+
+    def write(self, rows: list[dict]) -> None:
+        if rows:
+            self._writer.write_table(to_table(self.dataset, rows))
+            self.rows_written += len(rows)
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+@contextlib.contextmanager
+def dataset_writer(data_dir: DataDir, dataset: str, source_id: str) -> Iterator[DatasetWriter]:
+    """Open a piecewise writer; the file replaces the published one only if the block succeeds."""
+    with atomic_path(data_dir.dataset_file(dataset, source_id)) as tmp:
+        writer = DatasetWriter(dataset, tmp)
+        try:
+            yield writer
+        finally:
+            writer.close()
+
+
 def read_dataset(data_dir: DataDir, dataset: str, source_id: str) -> pa.Table | None:
     path = data_dir.dataset_file(dataset, source_id)
     if not path.exists():
