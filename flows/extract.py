@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import pickle
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -241,6 +242,10 @@ def extract_batch_to_file(
         reason = lines[-1] if lines else f"worker exited with code {completed.returncode}"
         if completed.returncode == 4 or "MemoryError" in completed.stderr:
             reason = f"pages {first}-{last}: memory limit of {limits.memory_mb} MB exceeded"
+        elif completed.returncode == -signal.SIGABRT and limits.memory_mb > 0:
+            # native code (pdfium) aborts when an allocation fails under the address-space cap
+            reason = (f"pages {first}-{last}: worker aborted (signal {signal.SIGABRT.value}), most likely "
+                      f"the memory limit of {limits.memory_mb} MB exceeded")
         elif completed.returncode < 0:
             reason = (f"pages {first}-{last}: worker killed by signal {-completed.returncode}"
                       " (out of memory, or stopped from outside)")
