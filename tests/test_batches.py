@@ -74,6 +74,18 @@ def test_fast_path_gives_the_same_page_records(teian_edition: Path, tmp_path: Pa
     assert sum(1 for p in exact["pages"] if not p["tables"]) >= 20  # the pages the fast path serves
 
 
+def test_fast_path_keeps_unruled_tables(tmp_path: Path) -> None:
+    """A page without any drawn line can still hold a table set by alignment alone."""
+    from tests.fixtures.tables_pdf import write_unruled
+
+    pdf = tmp_path / "unruled.pdf"
+    write_unruled(pdf)
+    fast = extract_batch(str(pdf), 1, 1, tmp_path, fast=True)
+    exact = extract_batch(str(pdf), 1, 1, tmp_path, fast=False)
+    assert [t["strategy"] for t in exact["pages"][0]["tables"]] == ["text"]
+    assert fast == exact
+
+
 def test_fast_path_is_taken_only_where_safe(teian_edition: Path, budget_book: Path) -> None:
     import pypdfium2 as pdfium
 

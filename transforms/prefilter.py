@@ -6,7 +6,8 @@ ten times faster. Two facts make a fast path safe:
 
 * The table finder's lines strategy builds tables only from ruling lines, rectangles and curves,
   which are all path objects. A page without path objects (at any depth, form XObjects included)
-  cannot have a table, so the finder is not needed.
+  cannot have a ruled table. Tables set by alignment alone are looked for on pdfium's characters
+  with the same finder; a page that has one takes the full path.
 * pdfium's raw text stream is in content-stream order, which for real Japanese PDFs is often not
   reading order (a budget page comes out bottom-up, amounts cut in two). pdfium's *characters*,
   however, with their loose (font-based) boxes, fed to pdfplumber's own text layout
@@ -25,6 +26,7 @@ import ctypes
 from typing import Any
 
 from transforms.page import footer_label
+from transforms.table import has_unruled_table
 
 # pdfium's code for a hyphen it found at a line end (the glyph on the page is "-").
 _PDFIUM_LINE_END_HYPHEN = 0x02
@@ -86,6 +88,8 @@ def pdfium_chars(page: Any) -> list[dict] | None:
                     "bottom": height - rect.bottom,
                     "doctop": top,
                     "upright": True,
+                    # pdfminer's size of an upright glyph is its box height, as here
+                    "size": rect.top - rect.bottom,
                 }
             )
         return chars
@@ -120,6 +124,18 @@ def looks_vertical(chars: list[dict]) -> bool:
     return downward > VERTICAL_SHARE * (len(chars) - 1)
 
 
+class _CharsPage:
+    """Just enough of a pdfplumber page for the unruled-table finder: words from given chars."""
+
+    def __init__(self, chars: list[dict]) -> None:
+        self.chars = chars
+
+    def extract_words(self, **options: Any) -> list[dict]:
+        from pdfplumber.utils import extract_words
+
+        return extract_words(self.chars, **options)
+
+
 def extract_page_fast(
     page: Any, page_number: int, size: tuple[float, float] | None = None
 ) -> dict | None:
@@ -134,7 +150,7 @@ def extract_page_fast(
     if page.get_rotation() % 360 != 0 or not _box_matches(page) or has_path_objects(page):
         return None
     chars = pdfium_chars(page)
-    if chars is None or looks_vertical(chars):
+    if chars is None or looks_vertical(chars) or has_unruled_table(_CharsPage(chars)):
         return None
     text_raw = (extract_text(chars, layout=False) or "") if chars else ""
     width, height = size or page.get_size()

@@ -812,6 +812,16 @@ def _covered(inner: tuple, outer: tuple, share: float = 0.8) -> bool:
     return area > 0 and w * h >= share * area
 
 
+def has_unruled_table(page: Any, settings: dict | None = None) -> bool:
+    """Whether text alignment alone makes a table on `page` (anything with `extract_words`).
+
+    The fast path asks this of a page without any drawn path: such a page has no ruled grid,
+    but may still hold a table set by alignment, which only the full path extracts.
+    """
+    options = {**DEFAULT_TABLE_SETTINGS, **(settings or {})}
+    return bool(options.get("text_tables")) and bool(_text_tables(page, [], options))
+
+
 def find_tables(page: Any, settings: dict | None = None) -> list[dict]:
     """Tables on `page` (ruled grids first, then unruled ones elsewhere), top to bottom."""
     options = {**DEFAULT_TABLE_SETTINGS, **(settings or {})}
