@@ -18,15 +18,16 @@ from rich.table import Table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one problem, one line: never wrapped
 
 CatalogOpt = Annotated[Path, typer.Option("--catalog", help="Catalog TOML file.")]
 DataDirOpt = Annotated[Path, typer.Option("--data-dir", help="Where raw/, processed/ and state/ live.")]
 
 
-def _quiet_prefect(verbose: bool) -> None:
-    """Keep the terminal for our summary: Prefect's own logs only on --verbose (set before import)."""
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
+def _quiet_prefect(verbose: bool, level: str = "CRITICAL") -> None:
+    """Keep the terminal for our summary, one line per problem: Prefect's own log lines repeat
+    them, so they show only with --verbose (or at `level`). Set before Prefect is imported."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else level)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
@@ -211,7 +212,7 @@ def serve(
     name: Annotated[str, typer.Option("--name", help="Deployment name.")] = "weekly",
 ) -> None:
     """Register the refresh flow as a scheduled deployment and serve it (needs a Prefect server)."""
-    _quiet_prefect(False)
+    _quiet_prefect(False, level="INFO")  # served runs log to the UI
     _load_or_exit(catalog)
     from flows.serve import ServeSetupError, serve_refresh
 
