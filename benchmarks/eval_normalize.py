@@ -281,7 +281,9 @@ def report_covid(corpus: Path, docs: dict[Path, Extracted], truth: dict[str, str
                     if name and c < len(grid[r + 1]):
                         found.add((name, grid[r + 1][c]))
         hits = [pair for pair in pairs if pair in found]
-        print(f"  {pdf_path.name}: pairs {len(hits)}/{len(pairs)} ({len(hits) / max(len(pairs), 1):.1%})")
+        print(
+            f"  {pdf_path.name}: pairs {len(hits)}/{len(pairs)} ({len(hits) / max(len(pairs), 1):.1%})"
+        )
         for pair in [p for p in pairs if p not in found][:5]:
             print(f"    not found: {pair}")
 

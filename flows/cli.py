@@ -21,7 +21,9 @@ out = Console()
 err = Console(stderr=True, soft_wrap=True)  # one problem, one line: never wrapped
 
 CatalogOpt = Annotated[Path, typer.Option("--catalog", help="Catalog TOML file.")]
-DataDirOpt = Annotated[Path, typer.Option("--data-dir", help="Where raw/, processed/ and state/ live.")]
+DataDirOpt = Annotated[
+    Path, typer.Option("--data-dir", help="Where raw/, processed/ and state/ live.")
+]
 
 
 def _quiet_prefect(verbose: bool, level: str = "CRITICAL") -> None:
@@ -52,12 +54,24 @@ def _load_or_exit(catalog: Path):
 def run(
     catalog: CatalogOpt = Path("sources.toml"),
     data_dir: DataDirOpt = Path("data"),
-    only: Annotated[list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Re-extract even when nothing changed.")] = False,
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default: all cores).")] = None,
-    dask_address: Annotated[str | None, typer.Option("--dask-address", help="Run tasks on this Dask scheduler.")] = None,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per batch of pages before giving up.")] = 900.0,
-    memory_limit: Annotated[int, typer.Option("--memory-limit", help="MB per extraction worker.")] = 3072,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Re-extract even when nothing changed.")
+    ] = False,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes (default: all cores).")
+    ] = None,
+    dask_address: Annotated[
+        str | None, typer.Option("--dask-address", help="Run tasks on this Dask scheduler.")
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds per batch of pages before giving up.")
+    ] = 900.0,
+    memory_limit: Annotated[
+        int, typer.Option("--memory-limit", help="MB per extraction worker.")
+    ] = 3072,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Fetch, extract, normalize, parse and publish every source of the catalog."""
@@ -80,8 +94,14 @@ def run(
             # server is started, with one line and no traceback.
             with data_dir_lock(data_dir):
                 state, result = run_refresh(
-                    catalog=str(catalog), data_dir=str(data_dir), only=only, force=force, workers=workers,
-                    dask_address=dask_address, time_limit=time_limit, memory_limit_mb=memory_limit,
+                    catalog=str(catalog),
+                    data_dir=str(data_dir),
+                    only=only,
+                    force=force,
+                    workers=workers,
+                    dask_address=dask_address,
+                    time_limit=time_limit,
+                    memory_limit_mb=memory_limit,
                 )
         except DataDirBusy as exc:
             err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
@@ -108,8 +128,13 @@ class _progress:
         )
 
         self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=err, transient=True, disable=not err.is_terminal,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
         )
         self.tasks: dict[str, int] = {}
         self.progress.start()
@@ -118,7 +143,9 @@ class _progress:
     def report(self, source_id: str, stage: str, done: int, total: int) -> None:
         if stage == "extract":
             if source_id not in self.tasks:
-                self.tasks[source_id] = self.progress.add_task(f"{source_id} pages", total=total or None)
+                self.tasks[source_id] = self.progress.add_task(
+                    f"{source_id} pages", total=total or None
+                )
             elif done:
                 self.progress.advance(self.tasks[source_id], done)
 
@@ -130,23 +157,44 @@ def _print_summary(result: dict) -> None:
     rows = result["sources"]
     table = Table(title="teian run", show_lines=False)
     for column in ("source", "outcome", "pages", "tables", "cells", "requests"):
-        table.add_column(column, justify="right" if column in ("pages", "tables", "cells", "requests") else "left")
+        table.add_column(
+            column,
+            justify="right" if column in ("pages", "tables", "cells", "requests") else "left",
+        )
     for r in rows:
-        table.add_row(r["source_id"], r["outcome"], *(str(r.get(k, "")) for k in ("pages", "tables", "cells", "requests")))
+        table.add_row(
+            r["source_id"],
+            r["outcome"],
+            *(str(r.get(k, "")) for k in ("pages", "tables", "cells", "requests")),
+        )
     out.print(table)
     for r in rows:
         if r.get("error"):
             stage = r.get("stage", "")
-            line = f"{r['source_id']}: {stage}: {r['error']}" if r["outcome"] == "failed" else f"{r['source_id']}: warning: {r['error']}"
+            line = (
+                f"{r['source_id']}: {stage}: {r['error']}"
+                if r["outcome"] == "failed"
+                else f"{r['source_id']}: warning: {r['error']}"
+            )
             (err if r["outcome"] == "failed" else out).print(line, markup=False, highlight=False)
     processed = Path(result["data_dir"]) / "processed"
     out.print(f"Datasets: {processed}/<dataset>/<source_id>.parquet")
     out.print(
-        "Try:  teian query \"SELECT source_id, page_number, row_label, header, text, unit, value_yen "
-        "FROM cells WHERE value_yen IS NOT NULL LIMIT 10\"" + ("" if processed == Path("data/processed").resolve() else f" --data-dir {processed.parent}"),
-        markup=False, highlight=False,
+        'Try:  teian query "SELECT source_id, page_number, row_label, header, text, unit, value_yen '
+        'FROM cells WHERE value_yen IS NOT NULL LIMIT 10"'
+        + (
+            ""
+            if processed == Path("data/processed").resolve()
+            else f" --data-dir {processed.parent}"
+        ),
+        markup=False,
+        highlight=False,
     )
-    out.print(f"  or in DuckDB:  SELECT * FROM '{processed}/cells/*.parquet'", markup=False, highlight=False)
+    out.print(
+        f"  or in DuckDB:  SELECT * FROM '{processed}/cells/*.parquet'",
+        markup=False,
+        highlight=False,
+    )
 
 
 @app.command()
@@ -165,17 +213,32 @@ def sources(
     for s in items:
         log = read_jsonl(data.fetch_log(s.id))
         last = log[-1] if log else None
-        fetch = "never" if not last else f"{last['time'][:19]} {'error' if last.get('error') else 'ok'}"
+        fetch = (
+            "never" if not last else f"{last['time'][:19]} {'error' if last.get('error') else 'ok'}"
+        )
         state = read_json(data.state_file(s.id)) or {}
         published = (state.get("published_at") or "never")[:19]
         detail = state.get("last_error") or "; ".join(state.get("warnings") or []) or s.url
-        table.add_row(s.id, s.kind, str(s.fiscal_year or ""), fetch, published, state.get("status", "-"), detail)
+        table.add_row(
+            s.id,
+            s.kind,
+            str(s.fiscal_year or ""),
+            fetch,
+            published,
+            state.get("status", "-"),
+            detail,
+        )
     out.print(table)
 
 
 @app.command()
 def query(
-    sql: Annotated[str, typer.Argument(help="SQL over the views documents, pages, tables, cells, requests, request_targets.")],
+    sql: Annotated[
+        str,
+        typer.Argument(
+            help="SQL over the views documents, pages, tables, cells, requests, request_targets."
+        ),
+    ],
     data_dir: DataDirOpt = Path("data"),
     limit: Annotated[int, typer.Option("--limit", help="Rows to show at most.")] = 50,
 ) -> None:
@@ -189,7 +252,9 @@ def query(
     for dataset in DATASETS:
         if any((processed / dataset).glob("*.parquet")):
             pattern = str(processed / dataset / "*.parquet").replace("'", "''")
-            con.execute(f"CREATE VIEW {dataset} AS SELECT * FROM read_parquet('{pattern}', union_by_name=true)")
+            con.execute(
+                f"CREATE VIEW {dataset} AS SELECT * FROM read_parquet('{pattern}', union_by_name=true)"
+            )
     try:
         cursor = con.execute(sql)
     except duckdb.Error as exc:
@@ -226,16 +291,27 @@ def serve(
 @app.command()
 def report(
     data_dir: DataDirOpt = Path("data"),
-    only: Annotated[list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder (default: <data-dir>/report).")] = None,
-    all_pages: Annotated[bool, typer.Option("--all-pages", help="Render every page, not only those with tables or items.")] = False,
-    scale: Annotated[float, typer.Option("--scale", min=0.3, max=4.0, help="Page image scale (1.0 = 72 dpi).")] = 1.25,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default: <data-dir>/report).")
+    ] = None,
+    all_pages: Annotated[
+        bool,
+        typer.Option("--all-pages", help="Render every page, not only those with tables or items."),
+    ] = False,
+    scale: Annotated[
+        float, typer.Option("--scale", min=0.3, max=4.0, help="Page image scale (1.0 = 72 dpi).")
+    ] = 1.25,
 ) -> None:
     """Write a static HTML report of what was extracted: pages with table overlays, cells, items."""
     from flows.report import ReportError, build_report
 
     try:
-        result = build_report(data_dir, out_dir, only=only, scale=scale, render="all" if all_pages else "marked")
+        result = build_report(
+            data_dir, out_dir, only=only, scale=scale, render="all" if all_pages else "marked"
+        )
     except ReportError as exc:
         err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
@@ -244,9 +320,13 @@ def report(
     out.print(
         f"{result.documents} document(s), {result.pages_rendered} page image(s) rendered, "
         f"{result.pages_reused} reused, {result.bytes_written / 1e6:.1f} MB in {result.seconds:.1f} s",
-        markup=False, highlight=False, soft_wrap=True,
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
     )
-    out.print(f"Open {result.index.resolve().as_uri()}", markup=False, highlight=False, soft_wrap=True)
+    out.print(
+        f"Open {result.index.resolve().as_uri()}", markup=False, highlight=False, soft_wrap=True
+    )
 
 
 @app.command()
@@ -254,7 +334,9 @@ def inspect(
     source_id: Annotated[str, typer.Argument(help="Source id, as in the catalog.")],
     page: Annotated[int, typer.Option("--page", min=1, help="PDF page number (1-based).")],
     data_dir: DataDirOpt = Path("data"),
-    png: Annotated[Path | None, typer.Option("--png", help="Write the page with its table overlays here.")] = None,
+    png: Annotated[
+        Path | None, typer.Option("--png", help="Write the page with its table overlays here.")
+    ] = None,
 ) -> None:
     """Show one page: its tables in the terminal and, with --png, the page with their boxes drawn."""
     from flows.report import ReportError, inspect_page
@@ -267,17 +349,31 @@ def inspect(
         raise typer.Exit(2) from None
     view, doc = found.page, found.doc
     label = f" (printed {view.page_label})" if view.page_label else ""
-    out.print(f"{source_id} page {view.page_number}{label}: {view.n_chars} characters, "
-              f"{len(view.overlays)} table(s)", markup=False, highlight=False, soft_wrap=True)
+    out.print(
+        f"{source_id} page {view.page_number}{label}: {view.n_chars} characters, "
+        f"{len(view.overlays)} table(s)",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
     items = {i.item_seq: i for i in doc.items}
     for seq in view.items_starting:
         item = items[seq]
-        out.print(f"item {item.item_no or seq} starts: {item.title} → {'・'.join(item.targets)}", markup=False, highlight=False, soft_wrap=True)
+        out.print(
+            f"item {item.item_no or seq} starts: {item.title} → {'・'.join(item.targets)}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     tables = {t.table_id: t for t in doc.tables}
     for overlay in view.overlays:
         table = tables[overlay.table_id]
-        title = f"{table.label} {table.table_id} p.{table.pages}" + (f" ({table.unit})" if table.unit else "")
-        grid = Table(title=title, caption=table.caption or None, caption_justify="left", show_lines=False)
+        title = f"{table.label} {table.table_id} p.{table.pages}" + (
+            f" ({table.unit})" if table.unit else ""
+        )
+        grid = Table(
+            title=title, caption=table.caption or None, caption_justify="left", show_lines=False
+        )
         for header in column_headers(table):
             grid.add_column(header, overflow="fold")
         for row in body_rows(table, page_number=view.page_number):
@@ -290,7 +386,12 @@ def inspect(
     if found.png is not None:
         out.print(f"Wrote {found.png}", markup=False, highlight=False, soft_wrap=True)
     elif png is None:
-        out.print("Add --png FILE for the page image with the tables' boxes drawn.", markup=False, highlight=False, soft_wrap=True)
+        out.print(
+            "Add --png FILE for the page image with the tables' boxes drawn.",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def main() -> None:

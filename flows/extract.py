@@ -43,14 +43,25 @@ def describe_open_error(exc: BaseException) -> str:
         chain.append(current)
         current = current.__cause__ or current.__context__
     words = " ".join(
-        f"{e.__class__.__name__} {e} " + " ".join(a.__class__.__name__ for a in e.args) for e in chain
+        f"{e.__class__.__name__} {e} " + " ".join(a.__class__.__name__ for a in e.args)
+        for e in chain
     ).lower()
     name = exc.__class__.__name__
     text = (str(exc) or " ".join(str(a) for a in exc.args) or name).strip()
     if "password" in words or "encrypt" in words:
         return "encrypted PDF: wrong or missing password (set `password` in the catalog)"
-    if any(marker in words for marker in ("pdfsyntax", "no /root", "xref", "eof", "data format error",
-                                          "pdftypeerror", "pdfnovalidxref")):
+    if any(
+        marker in words
+        for marker in (
+            "pdfsyntax",
+            "no /root",
+            "xref",
+            "eof",
+            "data format error",
+            "pdftypeerror",
+            "pdfnovalidxref",
+        )
+    ):
         return f"corrupt PDF ({name}: {text[:120]})"
     if "security" in words:  # pdfium: an unsupported security handler
         return f"encrypted PDF with an unsupported security handler ({text[:120]})"
@@ -224,13 +235,27 @@ def extract_batch_to_file(
     fd, out = tempfile.mkstemp(prefix=f"batch-{first}-{last}-", suffix=".pkl", dir=work_dir)
     os.close(fd)
     project_root = str(Path(__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [project_root, os.environ.get("PYTHONPATH")]))}
-    command = [sys.executable, "-m", "flows.extract", pdf_path, password or "", str(first), str(last), out,
-               str(limits.memory_mb)]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [project_root, os.environ.get("PYTHONPATH")])),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "flows.extract",
+        pdf_path,
+        password or "",
+        str(first),
+        str(last),
+        out,
+        str(limits.memory_mb),
+    ]
     if not fast:
         command.append("exact")
     try:
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=limits.time_seconds, env=env)
+        completed = subprocess.run(
+            command, capture_output=True, text=True, timeout=limits.time_seconds, env=env
+        )
     except subprocess.TimeoutExpired:
         Path(out).unlink(missing_ok=True)
         raise ExtractError(
@@ -244,11 +269,15 @@ def extract_batch_to_file(
             reason = f"pages {first}-{last}: memory limit of {limits.memory_mb} MB exceeded"
         elif completed.returncode == -signal.SIGABRT and limits.memory_mb > 0:
             # native code (pdfium) aborts when an allocation fails under the address-space cap
-            reason = (f"pages {first}-{last}: worker aborted (signal {signal.SIGABRT.value}), most likely "
-                      f"the memory limit of {limits.memory_mb} MB exceeded")
+            reason = (
+                f"pages {first}-{last}: worker aborted (signal {signal.SIGABRT.value}), most likely "
+                f"the memory limit of {limits.memory_mb} MB exceeded"
+            )
         elif completed.returncode < 0:
-            reason = (f"pages {first}-{last}: worker killed by signal {-completed.returncode}"
-                      " (out of memory, or stopped from outside)")
+            reason = (
+                f"pages {first}-{last}: worker killed by signal {-completed.returncode}"
+                " (out of memory, or stopped from outside)"
+            )
         raise ExtractError(reason)
     return out
 

@@ -36,7 +36,9 @@ def source_fingerprint(source: Source) -> str:
     """Catalog fields that change the published rows; a change republishes the source."""
     fields = asdict(source)
     fields.pop("password", None)
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+    return hashlib.sha256(
+        json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()[:16]
 
 
 def is_unchanged(data_dir: DataDir, source: Source, sha256: str) -> bool:
@@ -82,7 +84,11 @@ def append_document(data_dir: DataDir, source: Source, row: dict, make_current: 
     rows = existing.to_pylist() if existing is not None else []
     if rows and row["status"] == "failed":
         last = rows[-1]
-        if last["status"] == "failed" and last["error"] == row["error"] and last["sha256"] == row["sha256"]:
+        if (
+            last["status"] == "failed"
+            and last["error"] == row["error"]
+            and last["sha256"] == row["sha256"]
+        ):
             return  # the same failure again: the history does not need a row per week
     if make_current:
         for old in rows:
@@ -92,10 +98,20 @@ def append_document(data_dir: DataDir, source: Source, row: dict, make_current: 
     write_dataset(data_dir, "documents", source.id, rows)
 
 
-def record_failure(data_dir: DataDir, source: Source, fetch: dict | None, stage: str, error: str) -> None:
+def record_failure(
+    data_dir: DataDir, source: Source, fetch: dict | None, stage: str, error: str
+) -> None:
     """A failed source keeps its last good data; only its history and state note the failure."""
-    row = _document_row(source, fetch, page_count=None, n_tables=None, status="failed",
-                        error=f"{stage}: {error}", warnings=[], n_requests=None)
+    row = _document_row(
+        source,
+        fetch,
+        page_count=None,
+        n_tables=None,
+        status="failed",
+        error=f"{stage}: {error}",
+        warnings=[],
+        n_requests=None,
+    )
     append_document(data_dir, source, row, make_current=False)
     state = read_json(data_dir.state_file(source.id)) or {}
     state.update(last_error=f"{stage}: {error}", last_attempt=datetime.now(UTC).isoformat())
@@ -153,7 +169,9 @@ def iter_document_records(
         done = {t["table_id"] for t in tables}
         emitted |= done
         yield {
-            "pages": [p for p in records["pages"] if p["page_number"] >= new_pages[0]["page_number"]],
+            "pages": [
+                p for p in records["pages"] if p["page_number"] >= new_pages[0]["page_number"]
+            ],
             "tables": tables,
             "cells": [c for c in records["cells"] if c["table_id"] in done],
         }
@@ -220,9 +238,16 @@ def publish_document(
             items, warnings = parse_requests(page_rows, load_default_taxonomy())
             page_rows.clear()
             for item in items:
-                row = {**ids, "fiscal_year": source.fiscal_year, "edition": source.edition, **asdict(item)}
+                row = {
+                    **ids,
+                    "fiscal_year": source.fiscal_year,
+                    "edition": source.edition,
+                    **asdict(item),
+                }
                 requests.append(row)
-                targets.extend({**ids, "item_seq": item.item_seq, "target": t} for t in item.targets)
+                targets.extend(
+                    {**ids, "item_seq": item.item_seq, "target": t} for t in item.targets
+                )
         table_out = stack.enter_context(dataset_writer(data_dir, "tables", source.id))
         cell_out = stack.enter_context(dataset_writer(data_dir, "cells", source.id))
         for piece in iter_document_records(ids, seen if teian else batches):
@@ -233,7 +258,9 @@ def publish_document(
     if counts["pages"] and counts["chars"] == 0:
         warnings.insert(0, "no text layer: needs OCR")
     if unreadable:
-        warnings.append(f"{len(unreadable)} page(s) with unreadable glyphs (first: p.{unreadable[0]})")
+        warnings.append(
+            f"{len(unreadable)} page(s) with unreadable glyphs (first: p.{unreadable[0]})"
+        )
     if teian:
         write_dataset(data_dir, "requests", source.id, requests)
         write_dataset(data_dir, "request_targets", source.id, targets)
@@ -242,9 +269,13 @@ def publish_document(
         remove_dataset(data_dir, "request_targets", source.id)
     status = "partial" if warnings else "ok"
     row = _document_row(
-        source, fetch,
-        page_count=counts["pages"], n_tables=counts["tables"], status=status,
-        error="; ".join(warnings) or None, warnings=warnings,
+        source,
+        fetch,
+        page_count=counts["pages"],
+        n_tables=counts["tables"],
+        status=status,
+        error="; ".join(warnings) or None,
+        warnings=warnings,
         n_requests=len(requests) if source.kind == "teian" else None,
     )
     append_document(data_dir, source, row, make_current=True)
@@ -291,7 +322,9 @@ def _attach_items(records: dict[str, list[dict]], requests: list[dict]) -> None:
         if cell.get("text"):
             texts_by_table.setdefault(cell["table_id"], []).append(cell["text"].replace(" ", ""))
     for table in records["tables"]:
-        candidates = [r for r in requests if r["page_first"] <= table["page_first"] <= r["page_last"]]
+        candidates = [
+            r for r in requests if r["page_first"] <= table["page_first"] <= r["page_last"]
+        ]
         if len(candidates) > 1:
             texts = texts_by_table.get(table["table_id"], [])
 

@@ -94,8 +94,16 @@ def fetch_task(source: Source, data_root: str, timeout: float = TIMEOUT_SECONDS)
 
 
 @task(name="extract_pages", cache_policy=NO_CACHE, persist_result=False)
-def extract_task(source_id: str, pdf_path: str, first: int, last: int, work_dir: str,
-                 password: str | None, limits: Limits, fast_path: bool = True) -> dict:
+def extract_task(
+    source_id: str,
+    pdf_path: str,
+    first: int,
+    last: int,
+    work_dir: str,
+    password: str | None,
+    limits: Limits,
+    fast_path: bool = True,
+) -> dict:
     """Extract a batch in a guarded child; return where its records are, not the records.
 
     Passing a file path keeps the flow's memory flat however many batches are in flight, and
@@ -140,7 +148,11 @@ def _summary_markdown(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-@flow(name="refresh", persist_result=False, task_runner=ThreadPoolTaskRunner(max_workers=default_workers()))
+@flow(
+    name="refresh",
+    persist_result=False,
+    task_runner=ThreadPoolTaskRunner(max_workers=default_workers()),
+)
 def refresh(
     catalog: str = "sources.toml",
     data_dir: str = "data",
@@ -163,8 +175,10 @@ def refresh(
     data = DataDir(root)
     workers = workers or default_workers()
     limits = Limits(time_seconds=time_limit, memory_mb=memory_limit_mb)
-    fetcher = fetch_task if retry_delays is None else fetch_task.with_options(
-        retries=len(retry_delays), retry_delay_seconds=retry_delays
+    fetcher = (
+        fetch_task
+        if retry_delays is None
+        else fetch_task.with_options(retries=len(retry_delays), retry_delay_seconds=retry_delays)
     )
     summary: list[dict] = []
     with data_dir_lock(root):
@@ -178,7 +192,9 @@ def refresh(
                 error = _error_of(state)
                 logger.error("%s: fetch failed: %s", source.id, error)
                 record_failure(data, source, None, "fetch", error)
-                summary.append({"source_id": source.id, "outcome": "failed", "stage": "fetch", "error": error})
+                summary.append(
+                    {"source_id": source.id, "outcome": "failed", "stage": "fetch", "error": error}
+                )
                 continue
             fetched = state.result()
             if not force and is_unchanged(data, source, fetched["sha256"]):
@@ -190,13 +206,28 @@ def refresh(
             except ExtractError as exc:
                 logger.error("%s: extract failed: %s", source.id, exc)
                 record_failure(data, source, fetched, "extract", str(exc))
-                summary.append({"source_id": source.id, "outcome": "failed", "stage": "extract", "error": str(exc)})
+                summary.append(
+                    {
+                        "source_id": source.id,
+                        "outcome": "failed",
+                        "stage": "extract",
+                        "error": str(exc),
+                    }
+                )
                 continue
             report(source.id, "extract", 0, page_count)
             work_dir = str(data.work / source.id)
             batches = [
-                extract_task.submit(source.id, fetched["path"], first, last, work_dir, source.password, limits,
-                                    fast_path)
+                extract_task.submit(
+                    source.id,
+                    fetched["path"],
+                    first,
+                    last,
+                    work_dir,
+                    source.password,
+                    limits,
+                    fast_path,
+                )
                 for first, last in plan_batches(page_count, workers)
             ]
             pending[source.id] = (fetched, batches)
@@ -213,8 +244,11 @@ def refresh(
                         Path(batch.state.result()["path"]).unlink(missing_ok=True)
             summary.append(outcome)
     try:
-        create_markdown_artifact(_summary_markdown(summary), key="teian-run-summary",
-                                 description="Outcome of every source in this refresh run")
+        create_markdown_artifact(
+            _summary_markdown(summary),
+            key="teian-run-summary",
+            description="Outcome of every source in this refresh run",
+        )
     except Exception as exc:  # noqa: BLE001 - the artifact is a convenience, never a reason to fail
         logger.warning("could not publish the summary artifact: %s", exc)
     failed = [r["source_id"] for r in summary if r["outcome"] == "failed"]
@@ -224,8 +258,9 @@ def refresh(
     return Completed(message=f"{len(summary)} source(s) up to date", data=result)
 
 
-def _publish_extracted(data: DataDir, source: Source, fetched: dict, batches: list,
-                       root: str, logger) -> dict:  # noqa: ANN001 - Prefect's logger
+def _publish_extracted(
+    data: DataDir, source: Source, fetched: dict, batches: list, root: str, logger
+) -> dict:  # noqa: ANN001 - Prefect's logger
     """Publish one document as its batches finish (or record why not); returns its summary row.
 
     The publish task runs in the flow's own thread, not in the task runner's pool, so it never
@@ -243,9 +278,16 @@ def _publish_extracted(data: DataDir, source: Source, fetched: dict, batches: li
         return {"source_id": source.id, "outcome": "failed", "stage": stage, "error": error}
     counts = state.result()
     outcome = "published" if counts["status"] == "ok" else "partial"
-    logger.info("%s: %s (%d pages, %d tables)", source.id, outcome, counts["pages"], counts["tables"])
-    return {"source_id": source.id, "outcome": outcome, "stage": "publish",
-            "error": "; ".join(counts["warnings"]) or None, **counts}
+    logger.info(
+        "%s: %s (%d pages, %d tables)", source.id, outcome, counts["pages"], counts["tables"]
+    )
+    return {
+        "source_id": source.id,
+        "outcome": outcome,
+        "stage": "publish",
+        "error": "; ".join(counts["warnings"]) or None,
+        **counts,
+    }
 
 
 def _error_of(state) -> str:  # noqa: ANN001

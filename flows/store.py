@@ -157,7 +157,9 @@ def remove_dataset(data_dir: DataDir, dataset: str, source_id: str) -> None:
 
 def write_json(path: Path, data: dict) -> None:
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        tmp.write_text(
+            json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
 
 
 def read_json(path: Path) -> dict | None:

@@ -92,7 +92,25 @@ def test_parse_amount(raw: str, unit: str | None, expected: tuple) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    [None, "", "   ", "－", "-", "―", "—", "‐", "…", "...", "‥", "・", "ー", "△", "千円", "百万円", "%"],
+    [
+        None,
+        "",
+        "   ",
+        "－",
+        "-",
+        "―",
+        "—",
+        "‐",
+        "…",
+        "...",
+        "‥",
+        "・",
+        "ー",
+        "△",
+        "千円",
+        "百万円",
+        "%",
+    ],
 )
 def test_nil_is_null_not_zero(raw: str | None) -> None:
     amount = parse_amount(raw, "千円")
@@ -102,7 +120,12 @@ def test_nil_is_null_not_zero(raw: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "value_yen"),
-    [("(1,234)", -1_234_000), ("（１，２３４）", -1_234_000), ("(△1,234)", -1_234_000), ("1,234", 1_234_000)],
+    [
+        ("(1,234)", -1_234_000),
+        ("（１，２３４）", -1_234_000),
+        ("(△1,234)", -1_234_000),
+        ("1,234", 1_234_000),
+    ],
 )
 def test_paren_negative(raw: str, value_yen: int) -> None:
     assert parse_amount(raw, "千円", paren_negative=True).value_yen == value_yen
@@ -232,8 +255,11 @@ def test_any_printed_amount_parses_back_exactly(yen: int, style: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=0, max_value=10**9),
-       st.sampled_from([" ", "\u3000", "\n", "⒚", "①", "(cid:3)"]))
+@given(
+    st.integers(min_value=0, max_value=10**9),
+    st.integers(min_value=0, max_value=10**9),
+    st.sampled_from([" ", "\u3000", "\n", "⒚", "①", "(cid:3)"]),
+)
 def test_two_numbers_are_never_one_amount(a: int, b: int, sep: str) -> None:
     amount = parse_amount(f"{a:,}{sep}{b:,}", "千円")
     assert amount.value is None

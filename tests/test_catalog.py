@@ -31,7 +31,9 @@ def test_good_catalog_parses_and_derives_fiscal_year(tmp_path: Path) -> None:
 
 
 def test_explicit_fiscal_year_wins() -> None:
-    sources = parse_catalog('[[source]]\nid="a"\ntitle="平成26年度"\nfiscal_year=2020\nurl="/x.pdf"\n')
+    sources = parse_catalog(
+        '[[source]]\nid="a"\ntitle="平成26年度"\nfiscal_year=2020\nurl="/x.pdf"\n'
+    )
     assert sources[0].fiscal_year == 2020
 
 
@@ -39,10 +41,16 @@ def test_explicit_fiscal_year_wins() -> None:
     ("text", "expected"),
     [
         ('[[source]]\nid="a"\ntitle="t"\nurl="/x.pdf"\ncolour="red"\n', "unknown keys ['colour']"),
-        ('[[source]]\nid="a"\ntitle="t"\nurl="/x.pdf"\n[[source]]\nid="a"\ntitle="t"\nurl="/y.pdf"\n', "duplicate id"),
+        (
+            '[[source]]\nid="a"\ntitle="t"\nurl="/x.pdf"\n[[source]]\nid="a"\ntitle="t"\nurl="/y.pdf"\n',
+            "duplicate id",
+        ),
         ('[[source]]\nid="a"\ntitle="t"\nurl="ftp://host/x.pdf"\n', "unsupported scheme"),
         ('[[source]]\nid="a"\ntitle="t"\nurl="http:///x.pdf"\n', "not a valid URL"),
-        ('[[source]]\nid="a"\ntitle="t"\nurl="/x.pdf"\nkind="budget"\n', "kind 'budget' is not one of"),
+        (
+            '[[source]]\nid="a"\ntitle="t"\nurl="/x.pdf"\nkind="budget"\n',
+            "kind 'budget' is not one of",
+        ),
         ('[[source]]\nid="Bad_Id"\ntitle="t"\nurl="/x.pdf"\n', "id must match"),
         ('[[source]]\ntitle="t"\nurl="/x.pdf"\n', "missing required key 'id'"),
         ("[[source]\n", "not valid TOML"),
@@ -62,7 +70,9 @@ def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(CatalogError) as info:
         parse_catalog(text)
     assert len(info.value.problems) == 3
-    assert all(p.startswith("source 'a'") or p.startswith("source 'b'") for p in info.value.problems)
+    assert all(
+        p.startswith("source 'a'") or p.startswith("source 'b'") for p in info.value.problems
+    )
 
 
 def test_real_catalogs_are_valid() -> None:

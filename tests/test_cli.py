@@ -11,16 +11,28 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def teian(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "COLUMNS": "200"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "COLUMNS": "200",
+    }
     env.pop("PREFECT_API_URL", None)
-    return subprocess.run([sys.executable, "-m", "flows", *args], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "flows", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
 
 
 def test_catalog_errors_exit_2_with_one_line_each(tmp_path: Path) -> None:
     catalog = tmp_path / "bad.toml"
-    catalog.write_text('[[source]]\nid="a"\ntitle="t"\nurl="ftp://x/y.pdf"\nwho="me"\n', encoding="utf-8")
+    catalog.write_text(
+        '[[source]]\nid="a"\ntitle="t"\nurl="ftp://x/y.pdf"\nwho="me"\n', encoding="utf-8"
+    )
     result = teian("run", "--catalog", str(catalog), "--data-dir", str(tmp_path / "d"))
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -31,7 +43,9 @@ def test_catalog_errors_exit_2_with_one_line_each(tmp_path: Path) -> None:
 
 
 def test_unknown_only_is_a_usage_error(sample_catalog: Path, tmp_path: Path) -> None:
-    result = teian("run", "--catalog", str(sample_catalog), "--only", "nope", "--data-dir", str(tmp_path))
+    result = teian(
+        "run", "--catalog", str(sample_catalog), "--only", "nope", "--data-dir", str(tmp_path)
+    )
     assert result.returncode == 2
     assert "nope" in result.stderr
 
@@ -42,10 +56,18 @@ def test_run_exit_codes_and_sources(sample_catalog: Path, tmp_path: Path) -> Non
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "sample-budget-r8" in ok.stdout and "published" in ok.stdout
     assert "teian query" in ok.stdout
-    counted = teian("query", "SELECT count(*) AS n FROM requests WHERE list_contains(tags, 'cyber')",
-                    "--data-dir", str(data_dir))
+    counted = teian(
+        "query",
+        "SELECT count(*) AS n FROM requests WHERE list_contains(tags, 'cyber')",
+        "--data-dir",
+        str(data_dir),
+    )
     assert counted.returncode == 0, counted.stderr
-    assert "│ 1 " in counted.stdout or "│ 1│" in counted.stdout.replace(" ", "") or " 1 " in counted.stdout
+    assert (
+        "│ 1 " in counted.stdout
+        or "│ 1│" in counted.stdout.replace(" ", "")
+        or " 1 " in counted.stdout
+    )
     assert teian("query", "SELECT nope FROM cells", "--data-dir", str(data_dir)).returncode == 2
 
     (sample_catalog.parent / "budget-sample.pdf").write_bytes(b"<html>moved</html>")

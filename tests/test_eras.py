@@ -112,8 +112,18 @@ def test_parse_date(text: str, day: date | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("二十六", 26), ("三十", 30), ("十", 10), ("百二", 102), ("二〇一四", 2014), ("元", None),
-     ("十百", None), ("二三十", None), ("", None), ("千九百八十九", 1989)],
+    [
+        ("二十六", 26),
+        ("三十", 30),
+        ("十", 10),
+        ("百二", 102),
+        ("二〇一四", 2014),
+        ("元", None),
+        ("十百", None),
+        ("二三十", None),
+        ("", None),
+        ("千九百八十九", 1989),
+    ],
 )
 def test_kanji_to_int(text: str, value: int | None) -> None:
     assert kanji_to_int(text) == value

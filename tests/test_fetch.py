@@ -22,8 +22,14 @@ def _stored(data: DataDir) -> list[Path]:
 
 def test_200_then_304_with_etag(http_server, tmp_path, sample_pdf_bytes) -> None:
     data = DataDir(tmp_path)
-    url = http_server.add("/doc.pdf", Route(body=sample_pdf_bytes["teian"], etag='"v1"',
-                                            last_modified="Wed, 21 Oct 2015 07:28:00 GMT"))
+    url = http_server.add(
+        "/doc.pdf",
+        Route(
+            body=sample_pdf_bytes["teian"],
+            etag='"v1"',
+            last_modified="Wed, 21 Oct 2015 07:28:00 GMT",
+        ),
+    )
     first = fetch_source(_source(url), data)
     assert first.outcome == "new"
     assert Path(first.path).read_bytes() == sample_pdf_bytes["teian"]
@@ -39,7 +45,9 @@ def test_200_then_304_with_etag(http_server, tmp_path, sample_pdf_bytes) -> None
     assert all(entry["sha256"] == first.sha256 for entry in log)
 
 
-def test_changed_document_is_stored_beside_the_old_one(http_server, tmp_path, sample_pdf_bytes) -> None:
+def test_changed_document_is_stored_beside_the_old_one(
+    http_server, tmp_path, sample_pdf_bytes
+) -> None:
     data = DataDir(tmp_path)
     url = http_server.add("/doc.pdf", Route(body=sample_pdf_bytes["teian"]))
     first = fetch_source(_source(url), data)
@@ -67,8 +75,10 @@ def test_500_is_transient_then_succeeds(http_server, tmp_path, sample_pdf_bytes)
 
 
 def test_html_with_status_200_is_rejected(http_server, tmp_path) -> None:
-    url = http_server.add("/doc.pdf", Route(body=b"<!DOCTYPE html><html><body>Not found</body></html>",
-                                            content_type="text/html"))
+    url = http_server.add(
+        "/doc.pdf",
+        Route(body=b"<!DOCTYPE html><html><body>Not found</body></html>", content_type="text/html"),
+    )
     data = DataDir(tmp_path)
     with pytest.raises(FetchError, match="HTML page"):
         fetch_source(_source(url), data)
@@ -78,7 +88,9 @@ def test_html_with_status_200_is_rejected(http_server, tmp_path) -> None:
     assert log[-1]["error"] and "HTML" in log[-1]["error"]
 
 
-def test_body_shorter_than_content_length_is_rejected(http_server, tmp_path, sample_pdf_bytes) -> None:
+def test_body_shorter_than_content_length_is_rejected(
+    http_server, tmp_path, sample_pdf_bytes
+) -> None:
     url = http_server.add("/doc.pdf", Route(body=sample_pdf_bytes["teian"], truncate_to=2000))
     data = DataDir(tmp_path)
     with pytest.raises(FetchError):

@@ -30,18 +30,27 @@ def test_sample_catalog_end_to_end(sample_catalog: Path, tmp_path: Path) -> None
     for dataset, schema in DATASETS.items():
         for path in (processed / dataset).glob("*.parquet"):
             assert pq.read_schema(path).remove_metadata() == schema, path
-    assert sorted(p.name for p in (processed / "requests").glob("*.parquet")) == ["sample-teian-r7.parquet"]
+    assert sorted(p.name for p in (processed / "requests").glob("*.parquet")) == [
+        "sample-teian-r7.parquet"
+    ]
 
     con = duckdb.connect()
-    docs = con.execute(f"SELECT source_id, page_count, status, is_current, doc_id, sha256 FROM '{processed}/documents/*.parquet' ORDER BY 1").fetchall()
-    assert [(d[0], d[1], d[3]) for d in docs] == [("sample-budget-r8", 3, True), ("sample-teian-r7", 4, True)]
+    docs = con.execute(
+        f"SELECT source_id, page_count, status, is_current, doc_id, sha256 FROM '{processed}/documents/*.parquet' ORDER BY 1"
+    ).fetchall()
+    assert [(d[0], d[1], d[3]) for d in docs] == [
+        ("sample-budget-r8", 3, True),
+        ("sample-teian-r7", 4, True),
+    ]
     assert all(d[4] == d[5][:16] for d in docs)
     labels = con.execute(
         f"SELECT page_number, page_label FROM '{processed}/pages/sample-teian-r7.parquet' ORDER BY 1"
     ).fetchall()
     assert labels == [(1, None), (2, None), (3, "1"), (4, "2")]
     # the budget table runs over two pages: one table, the repeated header dropped
-    tables = con.execute(f"SELECT page_first, page_last, n_rows, n_cols, unit FROM '{processed}/tables/sample-budget-r8.parquet'").fetchall()
+    tables = con.execute(
+        f"SELECT page_first, page_last, n_rows, n_cols, unit FROM '{processed}/tables/sample-budget-r8.parquet'"
+    ).fetchall()
     assert tables == [(2, 3, 34, 5, "千円")]
     row = con.execute(
         f"""SELECT value, unit, value_yen FROM '{processed}/cells/sample-budget-r8.parquet'
@@ -54,17 +63,23 @@ def test_sample_catalog_end_to_end(sample_catalog: Path, tmp_path: Path) -> None
     ).fetchall()
     assert nil[0][0] is None
     # every cell can be traced to its page
-    assert con.execute(f"SELECT count(*) FROM '{processed}/cells/*.parquet' WHERE page_number IS NULL").fetchone() == (0,)
+    assert con.execute(
+        f"SELECT count(*) FROM '{processed}/cells/*.parquet' WHERE page_number IS NULL"
+    ).fetchone() == (0,)
     targets = con.execute(
         f"SELECT count(*) FROM '{processed}/request_targets/*.parquet' WHERE target = 'スポーツ庁'"
     ).fetchone()
     assert targets == (1,)
     # the table on page 3 sits under item 2, although item 1 starts on the same page
-    owner = con.execute(f"SELECT item_seq FROM '{processed}/tables/sample-teian-r7.parquet'").fetchall()
+    owner = con.execute(
+        f"SELECT item_seq FROM '{processed}/tables/sample-teian-r7.parquet'"
+    ).fetchall()
     assert owner == [(2,)]
 
 
-def test_second_run_publishes_nothing_and_a_change_rewrites_one_source(sample_catalog: Path, tmp_path: Path) -> None:
+def test_second_run_publishes_nothing_and_a_change_rewrites_one_source(
+    sample_catalog: Path, tmp_path: Path
+) -> None:
     data_dir = tmp_path / "data"
     _run(sample_catalog, data_dir)
     files = sorted((data_dir / "processed").rglob("*.parquet"))
@@ -82,7 +97,9 @@ def test_second_run_publishes_nothing_and_a_change_rewrites_one_source(sample_ca
     for path, before in mtimes.items():
         changed = path.stat().st_mtime_ns != before
         assert changed == (path.stem == "sample-budget-r8"), path
-    history = pq.read_table(data_dir / "processed" / "documents" / "sample-budget-r8.parquet").to_pylist()
+    history = pq.read_table(
+        data_dir / "processed" / "documents" / "sample-budget-r8.parquet"
+    ).to_pylist()
     assert [h["is_current"] for h in history] == [False, True]
     assert len(list((data_dir / "raw" / "sample-budget-r8").glob("*.pdf"))) == 2
 
@@ -92,7 +109,8 @@ def test_a_bad_source_fails_alone(sample_catalog: Path, tmp_path: Path) -> None:
     broken.write_bytes(b"%PDF-1.4\n" + b"garbage " * 200)
     text = sample_catalog.read_text(encoding="utf-8")
     sample_catalog.write_text(
-        text + '\n[[source]]\nid = "broken"\ntitle = "壊れた文書"\nurl = "broken.pdf"\n', encoding="utf-8"
+        text + '\n[[source]]\nid = "broken"\ntitle = "壊れた文書"\nurl = "broken.pdf"\n',
+        encoding="utf-8",
     )
     data_dir = tmp_path / "data"
     state, outcome = _run(sample_catalog, data_dir)

@@ -115,7 +115,10 @@ def test_field_matches_ground_truth(parsed: Parsed, name: str) -> None:
 
 
 def test_tables_carried_by_the_pages_change_nothing(parsed: Parsed) -> None:
-    with_tables = [{**page, "tables": ex["tables"]} for page, ex in zip(parsed.pages, parsed.extracted, strict=True)]
+    with_tables = [
+        {**page, "tables": ex["tables"]}
+        for page, ex in zip(parsed.pages, parsed.extracted, strict=True)
+    ]
     assert parse_requests(with_tables, TAXONOMY) == (parsed.items, parsed.warnings)
 
 
@@ -148,7 +151,9 @@ def test_variant_exercises_what_it_claims(parsed: Parsed) -> None:
     texts = "\n".join(p["text"] for p in parsed.pages)
     assert "スポー\nツ庁" in texts  # a ministry name broken by the line wrap
     assert any(item.page_last > item.page_first for item in parsed.doc.items)  # spans pages
-    shared = {item.page_last for item in parsed.doc.items[:-1]} & {item.page_first for item in parsed.doc.items[1:]}
+    shared = {item.page_last for item in parsed.doc.items[:-1]} & {
+        item.page_first for item in parsed.doc.items[1:]
+    }
     assert shared  # a page that ends one item and starts the next
     long_title = parsed.doc.items[2]
     body = "\n".join(p["text"] for p in parsed.pages if p["page_number"] >= long_title.page_first)
@@ -168,7 +173,10 @@ def test_variant_exercises_what_it_claims(parsed: Parsed) -> None:
         toc = parse_toc(parsed.pages)
         assert toc is not None and toc.last_page == 3, "the 目次 runs over two pages"
         assert "(都所管局政策企画局・" in texts.replace(" ", "")
-        assert "(都所管局政策企画局・総務局・財務局・主税局・生活文化スポーツ局・都市整備局・環境局・福祉局・保健医療局・産業労働局・建設局・港湾局・デジタルサービス局)" not in texts.replace(" ", ""), "the bureau list wraps"
+        assert (
+            "(都所管局政策企画局・総務局・財務局・主税局・生活文化スポーツ局・都市整備局・環境局・福祉局・保健医療局・産業労働局・建設局・港湾局・デジタルサービス局)"
+            not in texts.replace(" ", "")
+        ), "the bureau list wraps"
     if style.running_title:
         assert raws.count(style.running_title) >= 3
         assert all(style.running_title not in item.text for item in parsed.items)
@@ -189,14 +197,19 @@ def test_font_embedding_matches_the_style(parsed: Parsed) -> None:
 
 @pytest.fixture(scope="module")
 def default_parsed(tmp_path_factory: pytest.TempPathFactory) -> Parsed:
-    return _write_and_parse(variant_document("default"), tmp_path_factory.mktemp("teian") / "default.pdf")
+    return _write_and_parse(
+        variant_document("default"), tmp_path_factory.mktemp("teian") / "default.pdf"
+    )
 
 
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
         ({"toc_overrides": {1: (None, "99")}}, "目次 says 99"),
-        ({"toc_overrides": {3: ("文化資源を活用した観光の振興", None)}}, "not found among the items"),
+        (
+            {"toc_overrides": {3: ("文化資源を活用した観光の振興", None)}},
+            "not found among the items",
+        ),
         ({"toc_omit": {4}}, "目次 lists 4 items but 5 were found"),
     ],
     ids=["wrong-page", "wrong-title", "missing-entry"],
@@ -244,8 +257,9 @@ def _page(n: int, lines: list[str], label: str | None = None, footer: bool = Tru
     return {"page_number": n, "page_label": label, "text": normalize_text(raw)}
 
 
-def _item_lines(title: str, opening: str, closing: str, paren: tuple[str, str], space: str,
-                numbers: str = "(n)") -> list[str]:
+def _item_lines(
+    title: str, opening: str, closing: str, paren: tuple[str, str], space: str, numbers: str = "(n)"
+) -> list[str]:
     op, cl = paren
     number = {"(n)": "({n})", "full": "（{n}）", "circled": "{c}"}[numbers]
     return [
@@ -263,13 +277,19 @@ def _item_lines(title: str, opening: str, closing: str, paren: tuple[str, str], 
     ]
 
 
-@pytest.mark.parametrize("marks", [("＜", "＞"), ("〈", "〉"), ("<", ">"), ("【", "】"), ("< ", " >")])
+@pytest.mark.parametrize(
+    "marks", [("＜", "＞"), ("〈", "〉"), ("<", ">"), ("【", "】"), ("< ", " >")]
+)
 @pytest.mark.parametrize("paren", [("（", "）"), ("(", ")")])
 @pytest.mark.parametrize("space", ["　", "", " ", "："])
 @pytest.mark.parametrize("numbers", ["(n)", "full", "circled"])
-def test_every_marker_style(marks: tuple[str, str], paren: tuple[str, str], space: str, numbers: str) -> None:
+def test_every_marker_style(
+    marks: tuple[str, str], paren: tuple[str, str], space: str, numbers: str
+) -> None:
     toc = _page(1, ["目　次", "Ⅰ　大会", "１　大会の成功・・・・・・ 1"])
-    body = _page(2, ["Ⅰ　大　会", *_item_lines("１　大会の成功", *marks, paren, space, numbers)], "1")
+    body = _page(
+        2, ["Ⅰ　大　会", *_item_lines("１　大会の成功", *marks, paren, space, numbers)], "1"
+    )
     items, warnings = parse_requests([toc, body], TAXONOMY)
     assert warnings == []
     [item] = items
@@ -306,13 +326,16 @@ def test_unnumbered_title_after_text_without_full_stop_uses_the_toc() -> None:
 
 
 def test_toc_wrapped_entries_and_categories_with_pages() -> None:
-    toc = _page(1, [
-        "目 次",
-        "第１章　安全・安心・・・・・・ 1",
-        "１　東京２０２０大会に向けたサイバーセキュリティ対策の",
-        "　　強化・・・・・・ 1",
-        "２　防災・・・・・・ 12",
-    ])
+    toc = _page(
+        1,
+        [
+            "目 次",
+            "第１章　安全・安心・・・・・・ 1",
+            "１　東京２０２０大会に向けたサイバーセキュリティ対策の",
+            "　　強化・・・・・・ 1",
+            "２　防災・・・・・・ 12",
+        ],
+    )
     parsed = parse_toc([toc])
     assert parsed is not None
     assert parsed.categories == ["第1章 安全・安心"]
@@ -339,7 +362,9 @@ def test_a_document_without_items_is_reported() -> None:
 
 
 def test_toc_without_items_is_reported() -> None:
-    items, warnings = parse_requests([_page(1, ["目次", "１　防災・・・・ 3"]), _page(2, ["本文"])], TAXONOMY)
+    items, warnings = parse_requests(
+        [_page(1, ["目次", "１　防災・・・・ 3"]), _page(2, ["本文"])], TAXONOMY
+    )
     assert items == []
     assert any("目次 lists 1 items but 0 were found" in w for w in warnings)
 
@@ -380,10 +405,31 @@ def test_figure_rows_and_unit_caption_stay_out_of_prose() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(st.sampled_from([
-    "目次", "１　防災・・・・ 3", "（提案要求先　内閣府", "）", "(都所管局　総務局)", "＜現状・課題＞",
-    "＜具体的要求内容＞", "(1)　支援すること。", "Ⅰ　安全", "本文の続き", "- 3 -", "1,000 2,000", "",
-]), max_size=12), max_size=4))
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(
+                [
+                    "目次",
+                    "１　防災・・・・ 3",
+                    "（提案要求先　内閣府",
+                    "）",
+                    "(都所管局　総務局)",
+                    "＜現状・課題＞",
+                    "＜具体的要求内容＞",
+                    "(1)　支援すること。",
+                    "Ⅰ　安全",
+                    "本文の続き",
+                    "- 3 -",
+                    "1,000 2,000",
+                    "",
+                ]
+            ),
+            max_size=12,
+        ),
+        max_size=4,
+    )
+)
 def test_never_crashes_on_scrambled_pages(page_lines: list[list[str]]) -> None:
     pages = [_page(n, lines, str(n)) for n, lines in enumerate(page_lines, start=1)]
     items, warnings = parse_requests(pages, TAXONOMY)
@@ -396,15 +442,28 @@ def test_never_crashes_on_scrambled_pages(page_lines: list[list[str]]) -> None:
 
 def test_split_names_keeps_names_that_contain_a_middle_dot() -> None:
     assert split_names("オリンピック・パラリンピック準備局・青少年・治安対策本部、総務局") == [
-        "オリンピック・パラリンピック準備局", "青少年・治安対策本部", "総務局"
+        "オリンピック・パラリンピック準備局",
+        "青少年・治安対策本部",
+        "総務局",
     ]
-    assert split_names("内閣官房・スポー ツ庁・国土交通省（観光庁）") == ["内閣官房", "スポーツ庁", "国土交通省（観光庁）"]
-    assert split_names("国立国会図書館・内閣府（防災・原子力）・総務省等・スタートアップ・国際金融都市戦略室") == [
-        "国立国会図書館", "内閣府（防災・原子力）", "総務省等", "スタートアップ・国際金融都市戦略室"
+    assert split_names("内閣官房・スポー ツ庁・国土交通省（観光庁）") == [
+        "内閣官房",
+        "スポーツ庁",
+        "国土交通省（観光庁）",
+    ]
+    assert split_names(
+        "国立国会図書館・内閣府（防災・原子力）・総務省等・スタートアップ・国際金融都市戦略室"
+    ) == [
+        "国立国会図書館",
+        "内閣府（防災・原子力）",
+        "総務省等",
+        "スタートアップ・国際金融都市戦略室",
     ]
 
 
-@pytest.mark.parametrize("heading", ["第１章　安全・安心", "第 1 章 安 全 ・ 安 心", "第1章安全・安心"])
+@pytest.mark.parametrize(
+    "heading", ["第１章　安全・安心", "第 1 章 安 全 ・ 安 心", "第1章安全・安心"]
+)
 def test_category_name_ignores_spacing(heading: str) -> None:
     assert category_name(_nz(heading)) == "第1章 安全・安心"
 
@@ -451,7 +510,9 @@ def test_key_in_brackets_without_closing_bracket() -> None:
 
 def test_title_and_blocks_on_one_line() -> None:
     lines = _item_lines("１　防災対策の推進", "＜", "＞", ("（", "）"), "　")
-    lines[0:4] = ["１　防災対策の推進　（提案要求先　内閣府・総務省）　（都所管局　総務局・都市整備局）"]
+    lines[0:4] = [
+        "１　防災対策の推進　（提案要求先　内閣府・総務省）　（都所管局　総務局・都市整備局）"
+    ]
     toc = _page(1, ["目次", "１　防災対策の推進・・・・ 1"])
     [item], warnings = parse_requests([toc, _page(2, lines, "1")], TAXONOMY)
     assert warnings == []
@@ -459,7 +520,9 @@ def test_title_and_blocks_on_one_line() -> None:
 
 
 def test_item_number_on_its_own_line() -> None:
-    toc = _page(1, ["目次", "頁", "1", "防災対策の推進・・・・・・・7", "2", "観光の振興・・・・・・・7"])
+    toc = _page(
+        1, ["目次", "頁", "1", "防災対策の推進・・・・・・・7", "2", "観光の振興・・・・・・・7"]
+    )
     first = _item_lines("防災対策の推進", "＜", "＞", ("（", "）"), "　")
     second = _item_lines("観光の振興", "＜", "＞", ("（", "）"), "　")
     items, warnings = parse_requests([toc, _page(2, ["1", *first, "2", *second], "7")], TAXONOMY)
@@ -485,11 +548,20 @@ def test_running_title_is_not_item_text() -> None:
 
 
 def test_toc_front_matter_and_unnumbered_headings_with_pages() -> None:
-    toc = _page(1, [
-        "目次", "はじめに・・・・・ i", "はじめに・・・・・ 1",
-        "安全・安心の確保・・・・・ 2", "１　防災対策の推進・・・・・ 2", "２　治安対策・・・・・ 5",
-        "福祉・子育て・・・・・ 8", "３　子育て支援・・・・・ 8", "４　介護・・・・・ 9",
-    ])
+    toc = _page(
+        1,
+        [
+            "目次",
+            "はじめに・・・・・ i",
+            "はじめに・・・・・ 1",
+            "安全・安心の確保・・・・・ 2",
+            "１　防災対策の推進・・・・・ 2",
+            "２　治安対策・・・・・ 5",
+            "福祉・子育て・・・・・ 8",
+            "３　子育て支援・・・・・ 8",
+            "４　介護・・・・・ 9",
+        ],
+    )
     parsed = parse_toc([toc])
     assert parsed is not None
     assert [(e.item_no, e.title, e.category) for e in parsed.entries] == [
@@ -516,9 +588,14 @@ def test_reference_section_and_notes_stay_out_of_demands() -> None:
 @pytest.mark.parametrize(
     ("numbers", "expected"),
     [
-        (["①　財政支援を行うこと。", "②　連携すること。"], ["財政支援を行うこと。", "連携すること。"]),
-        (["(1)　次の支援を行うこと。", "①　財政支援", "②　人的支援", "(2)　連携すること。"],
-         ["次の支援を行うこと。①財政支援②人的支援", "連携すること。"]),
+        (
+            ["①　財政支援を行うこと。", "②　連携すること。"],
+            ["財政支援を行うこと。", "連携すること。"],
+        ),
+        (
+            ["(1)　次の支援を行うこと。", "①　財政支援", "②　人的支援", "(2)　連携すること。"],
+            ["次の支援を行うこと。①財政支援②人的支援", "連携すること。"],
+        ),
     ],
     ids=["circled", "circled-under-parenthesized"],
 )
@@ -531,7 +608,13 @@ def test_demand_numbering_kinds(numbers: list[str], expected: list[str]) -> None
 
 
 @pytest.mark.parametrize(
-    "toml", ['[tags]\ncyber = "サイバー"\n', '[tags]\nCyber = ["サイバー"]\n', "tags = 3\n", '[tags]\nx = [1]\n']
+    "toml",
+    [
+        '[tags]\ncyber = "サイバー"\n',
+        '[tags]\nCyber = ["サイバー"]\n',
+        "tags = 3\n",
+        "[tags]\nx = [1]\n",
+    ],
 )
 def test_malformed_taxonomy_is_rejected(toml: str) -> None:
     with pytest.raises(ValueError, match="taxonomy"):
@@ -548,7 +631,10 @@ def test_category_missing_from_the_body_is_reported() -> None:
 
 @pytest.mark.parametrize(
     ("targets_line", "bureaus_line"),
-    [("（提案要求先省庁　内閣府・総務省）", "（都所管局　総務局）"), ("（提案要求先：内閣府・総務省）", "（都担当局：総務局）")],
+    [
+        ("（提案要求先省庁　内閣府・総務省）", "（都所管局　総務局）"),
+        ("（提案要求先：内閣府・総務省）", "（都担当局：総務局）"),
+    ],
 )
 def test_key_spellings(targets_line: str, bureaus_line: str) -> None:
     lines = _item_lines("１　防災対策の推進", "＜", "＞", ("（", "）"), "　")
@@ -563,7 +649,16 @@ def test_title_at_the_foot_of_a_page_and_its_blocks_on_the_next() -> None:
     first = _item_lines("１　防災対策の推進", "＜", "＞", ("（", "）"), "　")
     second = _item_lines("２　観光の振興", "＜", "＞", ("（", "）"), "　")
     pages = [
-        _page(1, ["目次", "Ⅰ　安全", "１　防災対策の推進・・・・ 1", "Ⅱ　観光", "２　観光の振興・・・・ 1"]),
+        _page(
+            1,
+            [
+                "目次",
+                "Ⅰ　安全",
+                "１　防災対策の推進・・・・ 1",
+                "Ⅱ　観光",
+                "２　観光の振興・・・・ 1",
+            ],
+        ),
         _page(2, ["Ⅰ　安全", *first, "Ⅱ　観光", second[0]], "1"),
         _page(3, second[1:], "2"),
     ]

@@ -107,7 +107,10 @@ def test_join_lines(raw: str, expected: str) -> None:
 
 
 def test_page_text_keeps_its_lines() -> None:
-    assert normalize_text("国土交通\n省\n\n（提案要求先　内閣府）") == "国土交通\n省\n\n(提案要求先 内閣府)"
+    assert (
+        normalize_text("国土交通\n省\n\n（提案要求先　内閣府）")
+        == "国土交通\n省\n\n(提案要求先 内閣府)"
+    )
 
 
 def test_unreadable_glyphs_are_counted_in_raw() -> None:
@@ -162,9 +165,9 @@ _INTERESTING = (
 )
 _text = st.one_of(
     st.text(alphabet=_INTERESTING, max_size=40),
-    st.lists(st.sampled_from(["(cid:1)", "（ｃｉｄ：２）", " ", "\n", "一", "1", "⒚"]), max_size=8).map(
-        "".join
-    ),
+    st.lists(
+        st.sampled_from(["(cid:1)", "（ｃｉｄ：２）", " ", "\n", "一", "1", "⒚"]), max_size=8
+    ).map("".join),
     st.text(max_size=20),
 )
 
@@ -185,7 +188,21 @@ def test_no_radical_or_unreadable_code_point_survives(raw: str) -> None:
 
 
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
-_SEPARATORS = [" ", "\u3000", "  ", "\t", "\n", "⒚", "①", "⑴", "²", "½", "(cid:9)", "\ue000", "\u200b"]
+_SEPARATORS = [
+    " ",
+    "\u3000",
+    "  ",
+    "\t",
+    "\n",
+    "⒚",
+    "①",
+    "⑴",
+    "²",
+    "½",
+    "(cid:9)",
+    "\ue000",
+    "\u200b",
+]
 
 
 @settings(max_examples=200, deadline=None)
@@ -196,7 +213,9 @@ _SEPARATORS = [" ", "\u3000", "  ", "\t", "\n", "⒚", "①", "⑴", "²", "½",
     st.booleans(),
     st.booleans(),
 )
-def test_separate_numbers_never_join(a: int, b: int, sep: str, full: bool, join_lines: bool) -> None:
+def test_separate_numbers_never_join(
+    a: int, b: int, sep: str, full: bool, join_lines: bool
+) -> None:
     left, right = str(a), str(b)
     raw = (left.translate(_FULL_WIDTH) if full else left) + sep + right
     out = normalize_text(raw, join_lines=join_lines) or ""
@@ -209,7 +228,9 @@ _KANJI_KANA = "一般会計東京都国土交通省予算歳入出市税あい�
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=_KANJI_KANA, min_size=2, max_size=12), st.sampled_from([" ", "\u3000", "  "]))
+@given(
+    st.text(alphabet=_KANJI_KANA, min_size=2, max_size=12), st.sampled_from([" ", "\u3000", "  "])
+)
 def test_letter_spaced_cjk_closes_up(word: str, space: str) -> None:
     assert normalize_text(space.join(word)) == word
     assert normalize_text(space.join(word), join_lines=True) == word

@@ -59,7 +59,9 @@ class Source:
         return self.url.startswith(("http://", "https://"))
 
 
-def _check_url(value: object, where: str, key: str, base_dir: Path | None) -> tuple[str, str | None]:
+def _check_url(
+    value: object, where: str, key: str, base_dir: Path | None
+) -> tuple[str, str | None]:
     """Return (normalized url, problem). Plain paths become absolute file paths."""
     if not isinstance(value, str) or not value.strip():
         return "", f"{where}: {key} must be a non-empty string"
@@ -74,7 +76,10 @@ def _check_url(value: object, where: str, key: str, base_dir: Path | None) -> tu
             return value, f"{where}: {key} {value!r} has no path"
         return value, None
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", value):
-        return value, f"{where}: {key} {value!r} uses an unsupported scheme (http, https, file or a path)"
+        return (
+            value,
+            f"{where}: {key} {value!r} uses an unsupported scheme (http, https, file or a path)",
+        )
     path = Path(value)
     if not path.is_absolute() and base_dir is not None:
         path = (base_dir / path).resolve()
@@ -90,7 +95,9 @@ def parse_catalog(text: str, base_dir: Path | None = None) -> list[Source]:
     problems: list[str] = []
     top_extra = set(data) - {"source"}
     if top_extra:
-        problems.append(f"catalog: unknown top-level keys {sorted(top_extra)} (expected [[source]] tables)")
+        problems.append(
+            f"catalog: unknown top-level keys {sorted(top_extra)} (expected [[source]] tables)"
+        )
     entries = data.get("source", [])
     if not isinstance(entries, list):
         raise CatalogError(problems + ["catalog: 'source' must be an array of tables ([[source]])"])
@@ -122,7 +129,9 @@ def parse_catalog(text: str, base_dir: Path | None = None) -> list[Source]:
                 problems.append(f"{where}: {key} must be a string")
         fiscal_year = entry.get("fiscal_year")
         if fiscal_year is not None and (
-            not isinstance(fiscal_year, int) or isinstance(fiscal_year, bool) or not 1868 <= fiscal_year <= 2200
+            not isinstance(fiscal_year, int)
+            or isinstance(fiscal_year, bool)
+            or not 1868 <= fiscal_year <= 2200
         ):
             problems.append(f"{where}: fiscal_year must be a year such as 2014")
             fiscal_year = None

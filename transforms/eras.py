@@ -13,11 +13,28 @@ from datetime import date
 # era name → Gregorian year of the era's first year (元年)
 ERAS: dict[str, int] = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019}
 _ABBREVIATIONS: dict[str, str] = {
-    "M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": "令和",
-    "明": "明治", "大": "大正", "昭": "昭和", "平": "平成", "令": "令和",
+    "M": "明治",
+    "T": "大正",
+    "S": "昭和",
+    "H": "平成",
+    "R": "令和",
+    "明": "明治",
+    "大": "大正",
+    "昭": "昭和",
+    "平": "平成",
+    "令": "令和",
 }
 _KANJI_DIGITS = {
-    "〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
     "九": 9,
 }
 _KANJI_SCALES = {"十": 10, "百": 100, "千": 1000}
@@ -73,7 +90,7 @@ _ERA_YEAR = re.compile(
 # and the kanji must not end a longer word (最大2年 is not 大正2年).
 _ABBR_YEAR = re.compile(
     r"(?:(?<![A-Za-zＡ-Ｚａ-ｚ0-9０-９])(?P<latin>[MTSHRＭＴＳＨＲ])"
-    rf"|(?<![{chr(0x3400)}-{chr(0x9fff)}ぁ-んァ-ヶ])(?P<kanji>[明大昭平令]))"
+    rf"|(?<![{chr(0x3400)}-{chr(0x9FFF)}ぁ-んァ-ヶ])(?P<kanji>[明大昭平令]))"
     r"\s*\.?\s*(?P<year>[0-9０-９]{1,2}|元)(?![0-9０-９])(?:\s*年(?P<nendo>度)?)?"
 )
 _GREGORIAN_YEAR = re.compile(r"(?<![0-9])(?P<year>(?:18|19|20)[0-9]{2})\s*年(?P<nendo>度)?")
@@ -93,7 +110,9 @@ def _era_years(text: str) -> list[tuple[int, int, bool]]:
     for match in _ERA_YEAR.finditer(text):
         number = _number(match.group("year"))
         if number:
-            found.append((match.start(), era_to_year(match.group("era"), number), bool(match.group("nendo"))))
+            found.append(
+                (match.start(), era_to_year(match.group("era"), number), bool(match.group("nendo")))
+            )
             spans.append(match.span())
     for match in _ABBR_YEAR.finditer(text):
         if any(start <= match.start() < end for start, end in spans):
@@ -190,7 +209,9 @@ def parse_date(text: str | None) -> date | None:
             year = int(match.group("year"))
         try:
             position = match.start() if len(normalized) == len(text) else len(text)
-            candidates.append((position, date(year, int(match.group("month")), int(match.group("day")))))
+            candidates.append(
+                (position, date(year, int(match.group("month")), int(match.group("day"))))
+            )
             break
         except ValueError:
             continue

@@ -28,12 +28,18 @@ from transforms.text import normalize_text
 
 _OPEN = r"[(（<＜〈《【\[〔]"
 _CLOSE = r"[)）>＞〉》】\]〕]"
-_KEY_SEP = r"(?:\s*[)）>＞〉》】\]〕:：]\s*|\s*)"  # 「(提案要求先 」「【提案要求先】」「提案要求先：」
+_KEY_SEP = (
+    r"(?:\s*[)）>＞〉》】\]〕:：]\s*|\s*)"  # 「(提案要求先 」「【提案要求先】」「提案要求先：」
+)
 _TARGETS_START = re.compile(rf"^{_OPEN}\s*提案要求先(?:省庁)?{_KEY_SEP}(?P<rest>.*)$")
-_BUREAU_START = re.compile(rf"^{_OPEN}\s*(?:都所管局|所管局|都担当局|担当局){_KEY_SEP}(?P<rest>.*)$")
+_BUREAU_START = re.compile(
+    rf"^{_OPEN}\s*(?:都所管局|所管局|都担当局|担当局){_KEY_SEP}(?P<rest>.*)$"
+)
 _CLOSING = re.compile(rf"{_CLOSE}\s*$")
 # A block printed on the line of the title or of the block before it starts a line of its own.
-_INLINE_BLOCK = re.compile(rf"(?<=\S)\s*(?={_OPEN}\s*(?:提案要求先|都所管局|所管局|都担当局|担当局))")
+_INLINE_BLOCK = re.compile(
+    rf"(?<=\S)\s*(?={_OPEN}\s*(?:提案要求先|都所管局|所管局|都担当局|担当局))"
+)
 _SECTION_NAMES = {
     "現状・課題": "background",
     "現状と課題": "background",
@@ -53,7 +59,9 @@ _NOTE = re.compile(r"^(?:※|\(?注\d*[)):：]|(?:資料|出典)[:：])")
 # A numbered demand: 「(1)」 (also ⑴ and （１） after NFKC) or 「①」, which NFKC leaves alone.
 _DEMAND = re.compile(r"^(?:\((?P<n>[0-9]{1,2})\)|(?P<c>[\u2460-\u2473]))\s*(?P<text>.*)$")
 # An item number as printed before a title: 「1」「1-2」「(1)」「1.」, then a space.
-_ITEM_NO = re.compile(r"^(?P<no>[0-9]{1,3}(?:-[0-9]{1,3})?\.?|\([0-9]{1,3}\))(?:\s+|(?<=\))|(?<=\.))(?P<title>\S.*)$")
+_ITEM_NO = re.compile(
+    r"^(?P<no>[0-9]{1,3}(?:-[0-9]{1,3})?\.?|\([0-9]{1,3}\))(?:\s+|(?<=\))|(?<=\.))(?P<title>\S.*)$"
+)
 _BARE_ITEM_NO = re.compile(r"^(?:[0-9]{1,3}(?:-[0-9]{1,3})?\.?|\([0-9]{1,3}\))$")
 # A numbered category heading: 「I 安全・安心」(Ⅰ after NFKC), 「第1 …」「第2章 …」.
 _CATEGORY = re.compile(
@@ -63,19 +71,36 @@ _CATEGORY = re.compile(
 )
 _TOC_HEADING = re.compile(r"^(?:目次|もくじ)$")
 # A 目次 entry line: text, leaders (or at least a space), the printed page number.
-_TOC_ENTRY = re.compile(r"^(?P<body>.*?\S)\s*(?:[・･.…‥\-―─—_]{2,}\s*|\s+)(?P<page>[0-9]{1,4}|[ivxlc]{1,6})$")
-_FOOTER = re.compile(r"^[-‐－―—–ー~〜]?\s*(?:p\.?\s*)?(?P<label>[0-9]{1,4}|[ivxlcdmIVXLCDM]{1,7})\s*[-‐－―—–ー~〜]?(?:\s*/\s*[0-9]{1,4})?$")
+_TOC_ENTRY = re.compile(
+    r"^(?P<body>.*?\S)\s*(?:[・･.…‥\-―─—_]{2,}\s*|\s+)(?P<page>[0-9]{1,4}|[ivxlc]{1,6})$"
+)
+_FOOTER = re.compile(
+    r"^[-‐－―—–ー~〜]?\s*(?:p\.?\s*)?(?P<label>[0-9]{1,4}|[ivxlcdmIVXLCDM]{1,7})\s*[-‐－―—–ー~〜]?(?:\s*/\s*[0-9]{1,4})?$"
+)
 # Grid rows of a data table, as page text: several fields, mostly figures.
 _FIGURE = re.compile(r"^[△▲▼\-+±]?[0-9][0-9,.]*[%%倍人件円千万億兆]*$|^[-－―‐ー]$")
 _UNIT_CAPTION = re.compile(r"^\(?\s*単位[:：\s].*$")
 # Names in 提案要求先/都所管局 end with one of these; a piece that does not was split at a 「・」
 # that belongs to the name (オリンピック・パラリンピック準備局, 青少年・治安対策本部).
-_ORG_SUFFIX = re.compile(r"(?:省|庁|府|房|院|局|会|部|室|所|課|団|署|館|都|等|本部|機構|法人|センター|市場|[)）])$")
+_ORG_SUFFIX = re.compile(
+    r"(?:省|庁|府|房|院|局|会|部|室|所|課|団|署|館|都|等|本部|機構|法人|センター|市場|[)）])$"
+)
 # A piece that is only the first half of such a name: katakana (オリンピック), a short word
 # (青少年), or an unclosed bracket (内閣府(防災).
 _NAME_HEAD = re.compile(r"^(?:[ァ-ヺー]+|.{1,3})$|[(（][^)）]*$")
 # 目次 entries that are front or back matter, not items.
-_NOT_ITEMS = {"はじめに", "まえがき", "序文", "凡例", "おわりに", "あとがき", "索引", "参考資料", "資料編", "付録"}
+_NOT_ITEMS = {
+    "はじめに",
+    "まえがき",
+    "序文",
+    "凡例",
+    "おわりに",
+    "あとがき",
+    "索引",
+    "参考資料",
+    "資料編",
+    "付録",
+}
 _MAX_TITLE_LINES = 4
 _MAX_BLOCK_LINES = 8
 _MAX_WARNINGS = 30
@@ -168,7 +193,12 @@ def split_names(text: str) -> list[str]:
     pending = ""
     for piece in re.split(r"([・、,，])", text):
         if piece in ("・", "、", ",", "，"):
-            if pending and piece == "・" and not _ORG_SUFFIX.search(pending) and _NAME_HEAD.search(pending):
+            if (
+                pending
+                and piece == "・"
+                and not _ORG_SUFFIX.search(pending)
+                and _NAME_HEAD.search(pending)
+            ):
                 pending += piece
             elif pending:
                 names.append(pending)
@@ -288,7 +318,12 @@ def _flag_table_lines(lines: list[_Line]) -> None:
             if _TARGETS_START.match(candidate) or _BUREAU_START.match(candidate):
                 break
             above = lines[j - 1] if j > 0 else None
-            if above is None or above.is_table or above.text.endswith("。") or _SECTION.match(above.text):
+            if (
+                above is None
+                or above.is_table
+                or above.text.endswith("。")
+                or _SECTION.match(above.text)
+            ):
                 lines[j].is_table = True
                 added += 1
                 j -= 1
@@ -323,7 +358,9 @@ def parse_toc(pages: list[dict]) -> Toc | None:
         ):
             break
         last_page = page["page_number"]
-        lines = _strip_footer([line.strip() for line in text.split("\n") if line.strip()], page.get("page_label"))
+        lines = _strip_footer(
+            [line.strip() for line in text.split("\n") if line.strip()], page.get("page_label")
+        )
         for line in lines:
             if _TOC_HEADING.match(_squeeze(line)) or _squeeze(line) in ("ページ", "頁"):
                 continue
@@ -460,7 +497,12 @@ def _block(lines: list[_Line], i: int, first: str, end: int) -> tuple[str, int]:
     「（提案要求先 …）」 ends at its closing bracket; 「【提案要求先】…」 has none, so it goes on
     while the next line still reads as a list of organisations.
     """
-    keyed = bool(re.match(rf"^{_OPEN}\s*(?:提案要求先(?:省庁)?|都所管局|所管局|都担当局|担当局)\s*{_CLOSE}", lines[i].text))
+    keyed = bool(
+        re.match(
+            rf"^{_OPEN}\s*(?:提案要求先(?:省庁)?|都所管局|所管局|都担当局|担当局)\s*{_CLOSE}",
+            lines[i].text,
+        )
+    )
     parts = [first]
     while i + 1 < end and len(parts) < _MAX_BLOCK_LINES:
         if not keyed and _CLOSING.search(parts[-1]):
@@ -511,7 +553,11 @@ def _parse_body(item: RequestItem, lines: list[_Line], t: int, end: int) -> list
         if section == "demands":
             demand = _DEMAND.match(line.text)
             # the first demand fixes the numbering; other kinds (① under (1)) are sub-items
-            if demand and (not demands or bool(demand.group("c")) == circled) and _demand_no(demand) == len(demands) + 1:
+            if (
+                demand
+                and (not demands or bool(demand.group("c")) == circled)
+                and _demand_no(demand) == len(demands) + 1
+            ):
                 circled = bool(demand.group("c"))
                 demands.append([demand.group("text")])
             elif demands:
@@ -536,7 +582,9 @@ def _parse_body(item: RequestItem, lines: list[_Line], t: int, end: int) -> list
         if not value
     ]
     if missing:
-        problems.append(f"item {item.item_seq} {item.title[:30]!r} (p.{item.page_first}): no {', '.join(missing)} found")
+        problems.append(
+            f"item {item.item_seq} {item.title[:30]!r} (p.{item.page_first}): no {', '.join(missing)} found"
+        )
     return problems
 
 
@@ -573,7 +621,9 @@ def parse_requests(
         # category headings sit between the previous item and this title; the first one ends
         # the previous item, the last one names this item's category
         headings = [
-            j for j in range(gap_from, start) if not lines[j].is_table and _is_category_line(lines[j].text, known)
+            j
+            for j in range(gap_from, start)
+            if not lines[j].is_table and _is_category_line(lines[j].text, known)
         ]
         if k > 0:
             ends.append(headings[0] if headings else start)
@@ -591,12 +641,16 @@ def parse_requests(
         item.page_label_first = labels.get(item.page_first)
         problems.extend(_parse_body(item, lines, t, end))
         item.text = "\n".join(line.text for line in lines[start:end])
-        item.tags = tags_for(" ".join([item.title, item.summary, item.background, *item.demands]), taxonomy)
+        item.tags = tags_for(
+            " ".join([item.title, item.summary, item.background, *item.demands]), taxonomy
+        )
     warnings = problems + cross_check_toc(items, toc)
     if not items and any((p.get("text") or "").strip() for p in pages):
         warnings.insert(0, "no request items found: no 提案要求先 block in the text")
     if len(warnings) > _MAX_WARNINGS:
-        warnings = warnings[:_MAX_WARNINGS] + [f"… and {len(warnings) - _MAX_WARNINGS} more warnings"]
+        warnings = warnings[:_MAX_WARNINGS] + [
+            f"… and {len(warnings) - _MAX_WARNINGS} more warnings"
+        ]
     return items, warnings
 
 
@@ -616,7 +670,9 @@ def cross_check_toc(items: list[RequestItem], toc: Toc | None) -> list[str]:
         key = _squeeze(entry.title)
         found = next((item for item in unmatched if _squeeze(item.title) == key), None)
         if found is None:
-            warnings.append(f"目次 entry {entry.title!r} (p.{entry.page_label}) not found among the items")
+            warnings.append(
+                f"目次 entry {entry.title!r} (p.{entry.page_label}) not found among the items"
+            )
             continue
         unmatched.remove(found)
         if compare_pages and entry.page_label != (found.page_label_first or ""):
@@ -625,11 +681,15 @@ def cross_check_toc(items: list[RequestItem], toc: Toc | None) -> list[str]:
                 f" but 目次 says {entry.page_label}"
             )
         if (entry.item_no or None) != (found.item_no or None):
-            warnings.append(f"item {found.item_seq} {found.title[:30]!r}: numbered {found.item_no} but 目次 says {entry.item_no}")
+            warnings.append(
+                f"item {found.item_seq} {found.title[:30]!r}: numbered {found.item_no} but 目次 says {entry.item_no}"
+            )
         if entry.category and _squeeze(entry.category) != _squeeze(found.category or ""):
             warnings.append(
                 f"item {found.item_seq} {found.title[:30]!r}: under {found.category!r} but 目次 says {entry.category!r}"
             )
     for item in unmatched:
-        warnings.append(f"item {item.item_seq} {item.title[:40]!r} (p.{item.page_first}) is not in the 目次")
+        warnings.append(
+            f"item {item.item_seq} {item.title[:40]!r} (p.{item.page_first}) is not in the 目次"
+        )
     return warnings

@@ -26,9 +26,7 @@ from transforms.radicals import RADICAL_TO_IDEOGRAPH
 
 _UNREADABLE_PATTERN = r"\(cid:\d+\)|[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]"
 _UNREADABLE = re.compile(_UNREADABLE_PATTERN)
-_UNREADABLE_BETWEEN_DIGITS = re.compile(
-    rf"(?<=[0-9０-９])(?:{_UNREADABLE_PATTERN})+(?=[0-9０-９])"
-)
+_UNREADABLE_BETWEEN_DIGITS = re.compile(rf"(?<=[0-9０-９])(?:{_UNREADABLE_PATTERN})+(?=[0-9０-９])")
 
 # Characters NFKC must not touch (see the module docstring).
 _PROTECTED = re.compile(
