@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterator
-from dataclasses import asdict
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -299,10 +298,3 @@ def _error_of(state) -> str:  # noqa: ANN001
     except Exception as exc:  # noqa: BLE001
         return f"{exc.__class__.__name__}: {exc}"
     return state.message or "failed"
-
-
-def run_summary_rows(result: dict) -> list[dict]:
-    return result.get("sources", [])
-
-
-__all__ = ["refresh", "load_catalog", "plan_batches", "asdict"]
