@@ -64,6 +64,10 @@ def _filesystem(url: str) -> tuple[Any, str]:
     return fs, path.rstrip("/")
 
 
+def _protocols(fs: Any) -> tuple[str, ...]:
+    return (fs.protocol,) if isinstance(fs.protocol, str) else tuple(fs.protocol)
+
+
 class StorageError(Exception):
     """A data dir URL that cannot be used (unknown protocol, its package not installed)."""
 
@@ -150,14 +154,28 @@ class DataDir:
 
     def upload(self, path: Path, overwrite: bool = True) -> bool:
         """Copy a complete local file to the URL in one put; False when it was not needed
-        (a local data dir, or `overwrite=False` and the object is already there)."""
+        (a local data dir, or `overwrite=False` and the object is already there).
+
+        An object PUT replaces the object whole. A `file://` URL is a folder, where a copy is
+        seen while it grows, so there the copy goes to a temp name and is renamed over the file.
+        """
         if self.url is None:
             return False
         remote = self.remote_path(path)
         if not overwrite and self.fs.exists(remote):
             return False
-        self.fs.makedirs(remote.rsplit("/", 1)[0], exist_ok=True)
-        self.fs.put_file(str(path), remote)
+        folder, name = remote.rsplit("/", 1)
+        self.fs.makedirs(folder, exist_ok=True)
+        if "file" in _protocols(self.fs):
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+            os.close(fd)
+            try:
+                self.fs.put_file(str(path), tmp)
+                os.replace(tmp, remote)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+        else:
+            self.fs.put_file(str(path), remote)
         return True
 
     def download(self, path: Path) -> bool:

@@ -272,6 +272,7 @@ def test_a_file_url_behaves_like_the_local_folder(
             path = target / "processed" / dataset / f"{source_id}.parquet"
             assert pq.read_schema(path).remove_metadata() == DATASETS[dataset]
     assert len(list((target / "raw" / "sample-budget-r8").glob("*.pdf"))) == 1
+    assert not [p for p in target.rglob("*") if p.name.endswith(".tmp")]  # renamed into place
     assert not (target / ".teian.lock").exists()  # the lock is in the local cache
     assert (cache_dir_for(target.as_uri()) / ".teian.lock").exists()
 
