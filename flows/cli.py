@@ -22,7 +22,11 @@ err = Console(stderr=True, soft_wrap=True)  # one problem, one line: never wrapp
 
 CatalogOpt = Annotated[Path, typer.Option("--catalog", help="Catalog TOML file.")]
 DataDirOpt = Annotated[
-    Path, typer.Option("--data-dir", help="Where raw/, processed/ and state/ live.")
+    str,
+    typer.Option(
+        "--data-dir",
+        help="Where raw/, processed/ and state/ live: a folder, or an fsspec URL (s3://bucket/teian).",
+    ),
 ]
 
 
@@ -33,6 +37,17 @@ def _quiet_prefect(verbose: bool, level: str = "CRITICAL") -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
+
+
+def _data_dir_or_exit(location: str):
+    """The DataDir for --data-dir, or one line and exit 2 when its URL cannot be used."""
+    from flows.store import StorageError, open_data_dir
+
+    try:
+        return open_data_dir(location)
+    except StorageError as exc:
+        err.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(2) from None
 
 
 def _load_or_exit(catalog: Path):
@@ -53,7 +68,7 @@ def _load_or_exit(catalog: Path):
 @app.command()
 def run(
     catalog: CatalogOpt = Path("sources.toml"),
-    data_dir: DataDirOpt = Path("data"),
+    data_dir: DataDirOpt = "data",
     only: Annotated[
         list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")
     ] = None,
@@ -87,15 +102,16 @@ def run(
     from flows.progress import set_reporter
     from flows.runner import run_refresh
 
+    data = _data_dir_or_exit(data_dir)
     with _progress() as reporter:
         set_reporter(reporter)
         try:
             # Taken here too (the flow re-enters it) so a busy data dir fails before a Prefect
             # server is started, with one line and no traceback.
-            with data_dir_lock(data_dir):
+            with data_dir_lock(data.root):
                 state, result = run_refresh(
                     catalog=str(catalog),
-                    data_dir=str(data_dir),
+                    data_dir=data.location,
                     only=only,
                     force=force,
                     workers=workers,
@@ -177,16 +193,13 @@ def _print_summary(result: dict) -> None:
                 else f"{r['source_id']}: warning: {r['error']}"
             )
             (err if r["outcome"] == "failed" else out).print(line, markup=False, highlight=False)
-    processed = Path(result["data_dir"]) / "processed"
+    location = result["data_dir"]
+    processed = f"{location.rstrip('/')}/processed"
     out.print(f"Datasets: {processed}/<dataset>/<source_id>.parquet")
     out.print(
         'Try:  teian query "SELECT source_id, page_number, row_label, header, text, unit, value_yen '
         'FROM cells WHERE value_yen IS NOT NULL LIMIT 10"'
-        + (
-            ""
-            if processed == Path("data/processed").resolve()
-            else f" --data-dir {processed.parent}"
-        ),
+        + ("" if location == str(Path("data").resolve()) else f" --data-dir {location}"),
         markup=False,
         highlight=False,
     )
@@ -200,23 +213,23 @@ def _print_summary(result: dict) -> None:
 @app.command()
 def sources(
     catalog: CatalogOpt = Path("sources.toml"),
-    data_dir: DataDirOpt = Path("data"),
+    data_dir: DataDirOpt = "data",
 ) -> None:
     """List the catalog with each source's last fetch and publish state."""
-    from flows.store import DataDir, read_json, read_jsonl
+    from flows.store import read_fetch_log, read_state
 
     items = _load_or_exit(catalog)
-    data = DataDir(data_dir)
+    data = _data_dir_or_exit(data_dir)
     table = Table(title=str(catalog))
     for column in ("id", "kind", "year", "last fetch", "published", "status", "detail"):
         table.add_column(column)
     for s in items:
-        log = read_jsonl(data.fetch_log(s.id))
+        log = read_fetch_log(data, s.id)
         last = log[-1] if log else None
         fetch = (
             "never" if not last else f"{last['time'][:19]} {'error' if last.get('error') else 'ok'}"
         )
-        state = read_json(data.state_file(s.id)) or {}
+        state = read_state(data, s.id) or {}
         published = (state.get("published_at") or "never")[:19]
         detail = state.get("last_error") or "; ".join(state.get("warnings") or []) or s.url
         table.add_row(
@@ -239,7 +252,7 @@ def query(
             help="SQL over the views documents, pages, tables, cells, requests, request_targets."
         ),
     ],
-    data_dir: DataDirOpt = Path("data"),
+    data_dir: DataDirOpt = "data",
     limit: Annotated[int, typer.Option("--limit", help="Rows to show at most.")] = 50,
 ) -> None:
     """Query the published datasets with DuckDB, each dataset available as a view of its name."""
@@ -247,11 +260,20 @@ def query(
 
     from transforms.schemas import DATASETS
 
+    data = _data_dir_or_exit(data_dir)
     con = duckdb.connect()
-    processed = data_dir / "processed"
+    if data.is_remote:
+        # DuckDB reads the URL's objects through the same fsspec filesystem the run wrote with.
+        con.register_filesystem(data.fs)
     for dataset in DATASETS:
-        if any((processed / dataset).glob("*.parquet")):
-            pattern = str(processed / dataset / "*.parquet").replace("'", "''")
+        folder = data.processed / dataset
+        if data.list_files(folder, ".parquet"):
+            location = (
+                data.fs.unstrip_protocol(data.remote_path(folder))
+                if data.is_remote
+                else str(folder)
+            )
+            pattern = f"{location}/*.parquet".replace("'", "''")
             con.execute(
                 f"CREATE VIEW {dataset} AS SELECT * FROM read_parquet('{pattern}', union_by_name=true)"
             )
@@ -271,7 +293,7 @@ def query(
 @app.command()
 def serve(
     catalog: CatalogOpt = Path("sources.toml"),
-    data_dir: DataDirOpt = Path("data"),
+    data_dir: DataDirOpt = "data",
     cron: Annotated[str, typer.Option("--cron", help="Cron schedule (Asia/Tokyo).")] = "0 6 * * 1",
     timezone: Annotated[str, typer.Option("--timezone")] = "Asia/Tokyo",
     name: Annotated[str, typer.Option("--name", help="Deployment name.")] = "weekly",
@@ -282,7 +304,9 @@ def serve(
     from flows.serve import ServeSetupError, serve_refresh
 
     try:
-        serve_refresh(str(catalog.resolve()), str(data_dir.resolve()), cron, timezone, name)
+        serve_refresh(
+            str(catalog.resolve()), _data_dir_or_exit(data_dir).location, cron, timezone, name
+        )
     except ServeSetupError as exc:
         err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
@@ -290,7 +314,7 @@ def serve(
 
 @app.command()
 def report(
-    data_dir: DataDirOpt = Path("data"),
+    data_dir: DataDirOpt = "data",
     only: Annotated[
         list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")
     ] = None,
@@ -333,7 +357,7 @@ def report(
 def inspect(
     source_id: Annotated[str, typer.Argument(help="Source id, as in the catalog.")],
     page: Annotated[int, typer.Option("--page", min=1, help="PDF page number (1-based).")],
-    data_dir: DataDirOpt = Path("data"),
+    data_dir: DataDirOpt = "data",
     png: Annotated[
         Path | None, typer.Option("--png", help="Write the page with its table overlays here.")
     ] = None,

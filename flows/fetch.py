@@ -18,7 +18,7 @@ from urllib.parse import unquote, urljoin, urlparse
 
 import httpx
 
-from flows.store import DataDir, append_jsonl, read_jsonl
+from flows.store import DataDir, append_fetch_log, read_fetch_log
 from transforms.catalog import Source
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -81,23 +81,31 @@ def _local_path(url: str) -> Path:
 
 
 def _last_success(data_dir: DataDir, source_id: str, url: str) -> dict | None:
-    for record in reversed(read_jsonl(data_dir.fetch_log(source_id))):
+    for record in reversed(read_fetch_log(data_dir, source_id)):
         if record.get("sha256") and record.get("url") == url and record.get("error") is None:
-            if data_dir.raw_pdf(source_id, record["sha256"]).exists():
+            if data_dir.exists(data_dir.raw_pdf(source_id, record["sha256"])):
                 return record
     return None
 
 
 def _store(data_dir: DataDir, source_id: str, tmp: Path, sha256: str) -> tuple[Path, bool]:
-    """Move a verified temp file into the raw store; an existing file is never overwritten."""
+    """Move a verified temp file into the raw store; an existing file is never overwritten.
+
+    On a remote data dir the local file is the cache copy the extraction reads, and the object
+    is uploaded only when the URL does not hold it yet.
+    """
     target = data_dir.raw_pdf(source_id, sha256)
     if target.exists():
         tmp.unlink()
-        return target, False
-    with open(tmp, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, target)
-    return target, True
+        created = False
+    else:
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+        created = True
+    if data_dir.is_remote:
+        created = data_dir.upload(target, overwrite=False)
+    return target, created
 
 
 def _check_pdf_head(head: bytes, url: str) -> None:
@@ -279,7 +287,6 @@ def fetch_source(
     """
     raw_dir = data_dir.raw_dir(source.id)
     raw_dir.mkdir(parents=True, exist_ok=True)
-    log = data_dir.fetch_log(source.id)
     fallback = archive_url_for(source)
     errors: list[str] = []
     for url in [source.url] + ([fallback] if fallback else []):
@@ -321,8 +328,8 @@ def fetch_source(
                         last_modified=attempt["last_modified"] or previous.get("last_modified"),
                         fetched_from=previous.get("fetched_from") or url,
                     )
-                    append_jsonl(log, attempt)
-                    path = data_dir.raw_pdf(source.id, previous["sha256"])
+                    append_fetch_log(data_dir, source.id, attempt)
+                    path = data_dir.ensure_local(data_dir.raw_pdf(source.id, previous["sha256"]))
                     return FetchResult(
                         source.id,
                         str(path),
@@ -341,7 +348,7 @@ def fetch_source(
                 attempt.update(status="file", fetched_from=url)
             path, created = _store(data_dir, source.id, tmp, sha256)
             attempt.update(sha256=sha256, bytes=size)
-            append_jsonl(log, attempt)
+            append_fetch_log(data_dir, source.id, attempt)
             return FetchResult(
                 source.id,
                 str(path),
@@ -355,12 +362,12 @@ def fetch_source(
             )
         except SourceGone as exc:
             attempt["error"] = str(exc)
-            append_jsonl(log, attempt)
+            append_fetch_log(data_dir, source.id, attempt)
             errors.append(str(exc))
             continue  # try the archived copy, if the catalog allows one
         except FetchError as exc:
             attempt["error"] = str(exc)
-            append_jsonl(log, attempt)
+            append_fetch_log(data_dir, source.id, attempt)
             if errors:  # the source is gone and its archived copy failed too
                 raise exc.__class__(f"{errors[0]}; archived copy: {exc}") from None
             raise

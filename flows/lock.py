@@ -5,6 +5,10 @@ is re-entrant within a process: the CLI takes it before starting a Prefect serve
 run fails fast, with one line), and the flow it then runs takes it again without deadlocking on
 itself. Once the lock is held no other run is alive, so the temp files a killed run left behind
 can be swept safely.
+
+For a data dir given as an fsspec URL the lock file lives in its local cache (flows.store), so it
+only excludes runs on the same machine: object stores offer no lock that dies with its holder,
+and runs on several machines against one URL must be kept apart by whoever schedules them.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 LOCK_NAME = ".teian.lock"
-# Temp files of interrupted writes: raw downloads (flows.fetch) and atomic replaces (flows.store).
+# Temp files of interrupted writes: raw downloads (flows.fetch), atomic replaces and copies
+# from a remote data dir into its cache (flows.store).
 STALE_PATTERNS = (
     (Path("raw"), "*/.fetch.*.part"),
+    (Path("raw"), "*/.*.tmp"),
     (Path("processed"), "*/.*.tmp"),
     (Path("state"), ".*.tmp"),
 )

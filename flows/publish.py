@@ -20,10 +20,10 @@ from flows.store import (
     DatasetWriter,
     dataset_writer,
     read_dataset,
-    read_json,
+    read_state,
     remove_dataset,
     write_dataset,
-    write_json,
+    write_state,
 )
 from transforms.catalog import Source
 from transforms.document import build_records
@@ -42,7 +42,7 @@ def source_fingerprint(source: Source) -> str:
 
 
 def is_unchanged(data_dir: DataDir, source: Source, sha256: str) -> bool:
-    state = read_json(data_dir.state_file(source.id))
+    state = read_state(data_dir, source.id)
     return bool(
         state
         and state.get("sha256") == sha256
@@ -113,9 +113,9 @@ def record_failure(
         n_requests=None,
     )
     append_document(data_dir, source, row, make_current=False)
-    state = read_json(data_dir.state_file(source.id)) or {}
+    state = read_state(data_dir, source.id) or {}
     state.update(last_error=f"{stage}: {error}", last_attempt=datetime.now(UTC).isoformat())
-    write_json(data_dir.state_file(source.id), state)
+    write_state(data_dir, source.id, state)
 
 
 def _batch_records(batch: dict) -> dict:
@@ -279,8 +279,9 @@ def publish_document(
         n_requests=len(requests) if source.kind == "teian" else None,
     )
     append_document(data_dir, source, row, make_current=True)
-    write_json(
-        data_dir.state_file(source.id),
+    write_state(
+        data_dir,
+        source.id,
         {
             "source_id": source.id,
             "sha256": sha,

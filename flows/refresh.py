@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,12 +22,12 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from flows import expected_failures
-from flows.extract import ExtractError, Limits, count_pages, extract_batch_to_file
+from flows.extract import ExtractError, Limits, count_pages, extract_batch, extract_batch_to_file
 from flows.fetch import TIMEOUT_SECONDS, FetchError, TransientFetchError, fetch_source, result_dict
 from flows.lock import data_dir_lock
 from flows.progress import report
 from flows.publish import is_unchanged, publish_document, record_failure
-from flows.store import DataDir
+from flows.store import DataDir, open_data_dir
 from transforms.catalog import Source, parse_catalog
 
 # A batch is one Prefect task (API round trips: little on a local server, up to a second on a
@@ -89,7 +90,7 @@ def _retry_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's
 )
 def fetch_task(source: Source, data_root: str, timeout: float = TIMEOUT_SECONDS) -> dict:
     report(source.id, "fetch", 0, 1)
-    return result_dict(fetch_source(source, DataDir(Path(data_root)), timeout=timeout))
+    return result_dict(fetch_source(source, open_data_dir(data_root), timeout=timeout))
 
 
 @task(name="extract_pages", cache_policy=NO_CACHE, persist_result=False)
@@ -102,12 +103,28 @@ def extract_task(
     password: str | None,
     limits: Limits,
     fast_path: bool = True,
+    data_root: str | None = None,
+    sha256: str | None = None,
+    flow_host: str | None = None,
 ) -> dict:
     """Extract a batch in a guarded child; return where its records are, not the records.
 
     Passing a file path keeps the flow's memory flat however many batches are in flight, and
-    the path stays valid on any Dask worker that sees the same data dir.
+    the path stays valid on any Dask worker that sees the same data dir. A data dir URL
+    (`data_root`) is not a shared folder: its PDF is read from this machine's cache, downloaded
+    from the URL when missing, and a worker on another machine than the flow (`flow_host`)
+    returns the records themselves, since the flow cannot read that machine's work dir.
     """
+    remote = data_root is not None and sha256 is not None
+    if remote and not Path(pdf_path).exists():
+        data = open_data_dir(data_root)
+        pdf_path = str(data.ensure_local(data.raw_pdf(source_id, sha256)))
+    if remote and flow_host and flow_host != socket.gethostname():
+        records = extract_batch(
+            pdf_path, first, last, open_data_dir(data_root).work, password, limits, fast_path
+        )
+        report(source_id, "extract", last - first + 1, 0)
+        return {**records, "first": first, "last": last}
     path = extract_batch_to_file(pdf_path, first, last, Path(work_dir), password, limits, fast_path)
     report(source_id, "extract", last - first + 1, 0)
     return {"path": path, "first": first, "last": last}
@@ -121,7 +138,7 @@ def publish_task(source: Source, data_root: str, fetch: dict, batches: list) -> 
     publishing of a long document overlaps the extraction of its later batches.
     """
     report(source.id, "publish", 0, 0)
-    return publish_document(DataDir(Path(data_root)), source, fetch, _in_page_order(batches))
+    return publish_document(open_data_dir(data_root), source, fetch, _in_page_order(batches))
 
 
 def _in_page_order(batches: list) -> Iterator[dict]:
@@ -170,8 +187,8 @@ def refresh(
     sources = load_catalog(catalog)
     if only:
         sources = [s for s in sources if s.id in set(only)]
-    root = Path(data_dir).resolve()
-    data = DataDir(root)
+    data = open_data_dir(data_dir)
+    root = data.location
     workers = workers or default_workers()
     limits = Limits(time_seconds=time_limit, memory_mb=memory_limit_mb)
     fetcher = (
@@ -180,8 +197,8 @@ def refresh(
         else fetch_task.with_options(retries=len(retry_delays), retry_delay_seconds=retry_delays)
     )
     summary: list[dict] = []
-    with data_dir_lock(root):
-        fetches = {s.id: fetcher.submit(s, str(root), fetch_timeout) for s in sources}
+    with data_dir_lock(data.root):
+        fetches = {s.id: fetcher.submit(s, root, fetch_timeout) for s in sources}
         pending: dict[str, tuple[dict, list]] = {}
         for source in sources:
             future = fetches[source.id]
@@ -200,8 +217,11 @@ def refresh(
                 logger.info("%s: unchanged (%s)", source.id, fetched["sha256"][:16])
                 summary.append({"source_id": source.id, "outcome": "unchanged", "stage": "fetch"})
                 continue
+            # The fetch may have run on another machine (a Dask worker): the PDF is read from this
+            # machine's copy, downloaded from a data dir URL if the cache lacks it.
+            pdf_path = str(data.ensure_local(data.raw_pdf(source.id, fetched["sha256"])))
             try:
-                page_count = count_pages(fetched["path"], source.password)
+                page_count = count_pages(pdf_path, source.password)
             except ExtractError as exc:
                 logger.error("%s: extract failed: %s", source.id, exc)
                 record_failure(data, source, fetched, "extract", str(exc))
@@ -219,13 +239,16 @@ def refresh(
             batches = [
                 extract_task.submit(
                     source.id,
-                    fetched["path"],
+                    pdf_path,
                     first,
                     last,
                     work_dir,
                     source.password,
                     limits,
                     fast_path,
+                    root if data.is_remote else None,
+                    fetched["sha256"],
+                    socket.gethostname(),
                 )
                 for first, last in plan_batches(page_count, workers)
             ]
@@ -235,12 +258,13 @@ def refresh(
                 continue
             fetched, batches = pending.pop(source.id)
             try:
-                outcome = _publish_extracted(data, source, fetched, batches, str(root), logger)
+                outcome = _publish_extracted(data, source, fetched, batches, root, logger)
             finally:
                 for batch in batches:
                     batch.wait()
                     if batch.state.is_completed():
-                        Path(batch.state.result()["path"]).unlink(missing_ok=True)
+                        if path := batch.state.result().get("path"):
+                            Path(path).unlink(missing_ok=True)
             summary.append(outcome)
     try:
         create_markdown_artifact(
@@ -251,7 +275,7 @@ def refresh(
     except Exception as exc:  # noqa: BLE001 - the artifact is a convenience, never a reason to fail
         logger.warning("could not publish the summary artifact: %s", exc)
     failed = [r["source_id"] for r in summary if r["outcome"] == "failed"]
-    result = {"data_dir": str(root), "sources": summary}
+    result = {"data_dir": root, "sources": summary}
     if failed:
         return Failed(message=f"{len(failed)} source(s) failed: {', '.join(failed)}", data=result)
     return Completed(message=f"{len(summary)} source(s) up to date", data=result)

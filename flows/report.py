@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flows.store import DataDir, read_dataset
+from flows.store import DataDir, StorageError, open_data_dir, read_dataset
 from transforms.report_model import (
     Box,
     CellView,
@@ -71,8 +71,7 @@ class ReportResult:
 
 def published_sources(data: DataDir) -> list[str]:
     """Source ids with a `documents` history, in a stable order."""
-    folder = data.processed / "documents"
-    return sorted(p.stem for p in folder.glob("*.parquet")) if folder.exists() else []
+    return [p.stem for p in data.list_files(data.processed / "documents", ".parquet")]
 
 
 def _rows(data: DataDir, dataset: str, source_id: str) -> list[dict]:
@@ -84,7 +83,7 @@ def load_document(data: DataDir, source_id: str, render: str = "marked") -> Docu
     """Read one source's published rows and build what its report pages show."""
     history = _rows(data, "documents", source_id)
     if not history:
-        raise ReportError(f"{source_id}: no published data in {data.processed}")
+        raise ReportError(f"{source_id}: no published data in {data.display(data.processed)}")
     cells = _rows(data, "cells", source_id)
     summary = summarize_document(source_id, history)
     cells = [c for c in cells if c.get("doc_id") == summary.doc_id]
@@ -103,7 +102,7 @@ def raw_pdf(data: DataDir, summary: DocumentSummary) -> Path | None:
     if not summary.sha256:
         return None
     path = data.raw_pdf(summary.source_id, summary.sha256)
-    return path if path.exists() else None
+    return data.ensure_local(path) if data.exists(path) else None
 
 
 # --------------------------------------------------------------------------- rendering
@@ -769,8 +768,16 @@ def write_document(
     result.problems.extend(f"{s.source_id}: {p}" for p in problems)
 
 
+def _open(data_dir: str | Path) -> DataDir:
+    """The data dir to report on; a URL is read through its local cache (flows.store)."""
+    try:
+        return open_data_dir(data_dir)
+    except StorageError as exc:
+        raise ReportError(str(exc)) from None
+
+
 def build_report(
-    data_dir: Path,
+    data_dir: str | Path,
     out_dir: Path | None = None,
     only: list[str] | None = None,
     scale: float = DEFAULT_SCALE,
@@ -778,14 +785,18 @@ def build_report(
 ) -> ReportResult:
     """Write the whole report (or only some sources' pages, keeping the index complete)."""
     started = time.perf_counter()
-    data = DataDir(Path(data_dir))
+    data = _open(data_dir)
     out = Path(out_dir) if out_dir is not None else data.root / "report"
     known = published_sources(data)
     if not known:
-        raise ReportError(f"no published datasets under {data.processed}: run `teian run` first")
+        raise ReportError(
+            f"no published datasets under {data.display(data.processed)}: run `teian run` first"
+        )
     unknown = [o for o in only or [] if o not in known]
     if unknown:
-        raise ReportError(f"--only {', '.join(unknown)}: no published data in {data.processed}")
+        raise ReportError(
+            f"--only {', '.join(unknown)}: no published data in {data.display(data.processed)}"
+        )
     result = ReportResult(out_dir=out, index=out / "index.html")
     summaries: list[DocumentSummary] = []
     for source_id in known:
@@ -820,12 +831,12 @@ class InspectResult:
 
 
 def inspect_page(
-    data_dir: Path, source_id: str, page_number: int, png: Path | None, scale: float = 2.0
+    data_dir: str | Path, source_id: str, page_number: int, png: Path | None, scale: float = 2.0
 ) -> InspectResult:
     """One page: its report model and, when the raw PDF is there, its overlay image written to `png`."""
-    data = DataDir(Path(data_dir))
+    data = _open(data_dir)
     if source_id not in published_sources(data):
-        raise ReportError(f"{source_id}: no published data in {data.processed}")
+        raise ReportError(f"{source_id}: no published data in {data.display(data.processed)}")
     doc = load_document(data, source_id, render="all")
     page = next((p for p in doc.pages if p.page_number == page_number), None)
     if page is None:

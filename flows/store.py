@@ -8,11 +8,23 @@
 
 Every write goes to a temporary file in the target's folder and is renamed into place, so a
 reader (or a crash) only ever sees the old complete file or the new complete one.
+
+The data dir may also be an fsspec URL (`s3://bucket/teian`, `memory://teian`, `file:///srv/x`).
+Then `DataDir.root` is a local cache folder that mirrors the URL's layout: every file is written
+there exactly as for a local data dir, and `DataDir.upload` then copies the complete file to the
+URL in one put — a single object PUT is atomic on object stores, so readers see the old or the
+new object, never half of one. Reads first refresh the cache copy from the URL (`download`).
+The cache also holds what must be local: the raw PDF the extraction child opens, the work/
+batch files and the run lock. Object stores cannot append, so the fetch log is downloaded, given
+its line and uploaded whole; a crash between the two loses at most that line, and two writers
+cannot interleave because a run holds the run lock while it writes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import json
 import os
 import tempfile
@@ -20,6 +32,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -27,9 +40,59 @@ import pyarrow.parquet as pq
 from transforms.schemas import DATASETS, to_table
 
 
+def is_url(location: str | os.PathLike) -> bool:
+    """Whether a --data-dir value names an fsspec filesystem (`proto://…`) rather than a path."""
+    return "://" in str(location)
+
+
+def cache_dir_for(url: str) -> Path:
+    """The local cache of a data dir URL: TEIAN_CACHE_DIR (default ~/.cache/teian), then a short
+    hash of the URL, so two URLs never share a cache and the same URL always finds its own."""
+    base = os.environ.get("TEIAN_CACHE_DIR") or Path.home() / ".cache" / "teian"
+    return Path(base).expanduser().resolve() / hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+@functools.cache
+def _filesystem(url: str) -> tuple[Any, str]:
+    """The fsspec filesystem of a URL and the URL's path within it (e.g. "bucket/teian")."""
+    import fsspec
+
+    try:
+        fs, path = fsspec.core.url_to_fs(url)
+    except (ImportError, ValueError) as exc:  # e.g. s3:// without s3fs installed
+        raise StorageError(f"--data-dir {url}: {exc}".splitlines()[0]) from None
+    return fs, path.rstrip("/")
+
+
+def _protocols(fs: Any) -> tuple[str, ...]:
+    return (fs.protocol,) if isinstance(fs.protocol, str) else tuple(fs.protocol)
+
+
+class StorageError(Exception):
+    """A data dir URL that cannot be used (unknown protocol, its package not installed)."""
+
+
 @dataclass(frozen=True)
 class DataDir:
+    """The data dir's layout, plus where its files really live.
+
+    `root` is the local folder every path points into: the data dir itself, or the local cache
+    of `url` when the data dir is an fsspec URL. Code that writes a file writes it under `root`
+    and calls `upload`; code that reads one calls `download` first. Both do nothing for a local
+    data dir, so local runs keep exactly their os.replace / fsync behaviour.
+    """
+
     root: Path
+    url: str | None = None
+
+    @property
+    def location(self) -> str:
+        """What the user gave: the URL, or the local path; tasks rebuild the DataDir from it."""
+        return self.url or str(self.root)
+
+    @property
+    def is_remote(self) -> bool:
+        return self.url is not None
 
     @property
     def raw(self) -> Path:
@@ -61,6 +124,118 @@ class DataDir:
 
     def state_file(self, source_id: str) -> Path:
         return self.state_dir / f"{source_id}.json"
+
+    def display(self, path: Path) -> str:
+        """A path as the user knows it: under the URL for a remote data dir, not the cache."""
+        if self.url is None:
+            return str(path)
+        relative = Path(path).relative_to(self.root).as_posix()
+        return self.url if relative == "." else f"{self.url}/{relative}"
+
+    # ------------------------------------------------------------------ storage
+
+    @property
+    def fs(self) -> Any:
+        """The fsspec filesystem of a URL data dir (a remote data dir only)."""
+        assert self.url is not None
+        return _filesystem(self.url)[0]
+
+    def remote_path(self, path: Path) -> str:
+        """Where a file under `root` lives on the URL's filesystem."""
+        assert self.url is not None
+        relative = Path(path).relative_to(self.root).as_posix()
+        return f"{_filesystem(self.url)[1]}/{relative}"
+
+    def exists(self, path: Path) -> bool:
+        """Whether the data dir holds the file (on the URL for a remote data dir)."""
+        if self.url is None:
+            return path.exists()
+        return self.fs.exists(self.remote_path(path))
+
+    def upload(self, path: Path, overwrite: bool = True) -> bool:
+        """Copy a complete local file to the URL in one put; False when it was not needed
+        (a local data dir, or `overwrite=False` and the object is already there).
+
+        An object PUT replaces the object whole. A `file://` URL is a folder, where a copy is
+        seen while it grows, so there the copy goes to a temp name and is renamed over the file.
+        """
+        if self.url is None:
+            return False
+        remote = self.remote_path(path)
+        if not overwrite and self.fs.exists(remote):
+            return False
+        folder, name = remote.rsplit("/", 1)
+        self.fs.makedirs(folder, exist_ok=True)
+        if "file" in _protocols(self.fs):
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+            os.close(fd)
+            try:
+                self.fs.put_file(str(path), tmp)
+                os.replace(tmp, remote)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+        else:
+            self.fs.put_file(str(path), remote)
+        return True
+
+    def download(self, path: Path) -> bool:
+        """Refresh the cache copy of a file from the URL; returns whether the file exists.
+
+        A file gone from the URL is removed from the cache too, so the cache never answers with
+        data the data dir no longer has. The copy lands through a temp file and a rename, as
+        every other write does.
+        """
+        if self.url is None:
+            return path.exists()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        try:
+            self.fs.get_file(self.remote_path(path), tmp)
+        except FileNotFoundError:
+            Path(tmp).unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
+            return False
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        os.replace(tmp, path)
+        return True
+
+    def ensure_local(self, path: Path) -> Path:
+        """A local copy of an immutable file (a raw PDF): downloaded only if the cache lacks it."""
+        if self.url is not None and not path.exists():
+            self.download(path)
+        return path
+
+    def remove(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+        if self.url is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self.fs.rm_file(self.remote_path(path))
+
+    def list_files(self, folder: Path, suffix: str) -> list[Path]:
+        """The files of a folder ending in `suffix`, as paths under `root`, sorted."""
+        if self.url is None:
+            return sorted(folder.glob(f"*{suffix}")) if folder.exists() else []
+        remote = self.remote_path(folder)
+        try:
+            names = self.fs.ls(remote, detail=False)
+        except FileNotFoundError:
+            return []
+        return sorted(
+            folder / n.rstrip("/").rsplit("/", 1)[-1] for n in names if n.endswith(suffix)
+        )
+
+
+def open_data_dir(location: str | os.PathLike) -> DataDir:
+    """The DataDir for a --data-dir value: a local path (resolved), or an fsspec URL with its
+    local cache. The URL's filesystem is checked here, so a missing package fails at once."""
+    if is_url(location):
+        url = str(location).rstrip("/")
+        _filesystem(url)
+        return DataDir(cache_dir_for(url), url)
+    return DataDir(Path(location).resolve())
 
 
 @contextlib.contextmanager
@@ -107,6 +282,7 @@ def write_table(data_dir: DataDir, dataset: str, source_id: str, table: pa.Table
     table = table.cast(DATASETS[dataset])
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp, compression="zstd")
+    data_dir.upload(target)
     return target
 
 
@@ -133,26 +309,26 @@ class DatasetWriter:
 @contextlib.contextmanager
 def dataset_writer(data_dir: DataDir, dataset: str, source_id: str) -> Iterator[DatasetWriter]:
     """Open a piecewise writer; the file replaces the published one only if the block succeeds."""
-    with atomic_path(data_dir.dataset_file(dataset, source_id)) as tmp:
+    target = data_dir.dataset_file(dataset, source_id)
+    with atomic_path(target) as tmp:
         writer = DatasetWriter(dataset, tmp)
         try:
             yield writer
         finally:
             writer.close()
+    data_dir.upload(target)
 
 
 def read_dataset(data_dir: DataDir, dataset: str, source_id: str) -> pa.Table | None:
     path = data_dir.dataset_file(dataset, source_id)
-    if not path.exists():
+    if not data_dir.download(path):
         return None
     return pq.read_table(path, schema=DATASETS[dataset])
 
 
 def remove_dataset(data_dir: DataDir, dataset: str, source_id: str) -> None:
     """Drop a source's file of a dataset it no longer produces (e.g. its kind changed)."""
-    path = data_dir.dataset_file(dataset, source_id)
-    if path.exists():
-        path.unlink()
+    data_dir.remove(data_dir.dataset_file(dataset, source_id))
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -191,3 +367,34 @@ def read_jsonl(path: Path) -> list[dict]:
         except json.JSONDecodeError:
             continue  # a line cut short by a crash: the rest of the log is still good
     return records
+
+
+def read_state(data_dir: DataDir, source_id: str) -> dict | None:
+    """The source's state file: what is published for it, or None before its first publish."""
+    path = data_dir.state_file(source_id)
+    return read_json(path) if data_dir.download(path) else None
+
+
+def write_state(data_dir: DataDir, source_id: str, state: dict) -> None:
+    """Replace the source's state file; it is written last, so it only names published data."""
+    path = data_dir.state_file(source_id)
+    write_json(path, state)
+    data_dir.upload(path)
+
+
+def read_fetch_log(data_dir: DataDir, source_id: str) -> list[dict]:
+    path = data_dir.fetch_log(source_id)
+    return read_jsonl(path) if data_dir.download(path) else []
+
+
+def append_fetch_log(data_dir: DataDir, source_id: str, record: dict) -> None:
+    """Add one attempt to the source's fetch log.
+
+    A remote log is downloaded, given the line and uploaded whole (object stores cannot
+    append): a crash before the upload loses this one line, and the run lock keeps two runs
+    from rewriting the same log at once.
+    """
+    path = data_dir.fetch_log(source_id)
+    data_dir.download(path)
+    append_jsonl(path, record)
+    data_dir.upload(path)
