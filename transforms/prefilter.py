@@ -64,6 +64,7 @@ def pdfium_chars(page: Any) -> list[dict] | None:
         is_generated = pdfium_c.FPDFText_IsGenerated
         map_error = pdfium_c.FPDFText_HasUnicodeMapError
         loose_box = pdfium_c.FPDFText_GetLooseCharBox
+        font_size = pdfium_c.FPDFText_GetFontSize
         height = float(page.get_height())
         rect = pdfium_c.FS_RECTF()
         rect_ref = ctypes.byref(rect)
@@ -88,8 +89,9 @@ def pdfium_chars(page: Any) -> list[dict] | None:
                     "bottom": height - rect.bottom,
                     "doctop": top,
                     "upright": True,
-                    # pdfminer's size of an upright glyph is its box height, as here
-                    "size": rect.top - rect.bottom,
+                    # the font size, as pdfminer reports it for upright text (the loose box
+                    # height varies from glyph to glyph and would split every word)
+                    "size": font_size(handle, index),
                 }
             )
         return chars
