@@ -199,13 +199,6 @@ def publish_document(
     ids = {"source_id": source.id, "doc_id": sha[:16]}
     if isinstance(batches, list):
         batches = sorted(batches, key=lambda b: b.get("first") or 0)
-    seen: list[dict] = []  # batch references, for the second pass of a 提案要求 document
-
-    def remembered(source_batches: Iterable[dict]) -> Iterator[dict]:
-        for batch in source_batches:
-            seen.append(batch)
-            yield batch
-
     warnings: list[str] = []
     requests: list[dict] = []
     targets: list[dict] = []
@@ -229,12 +222,15 @@ def publish_document(
 
     with contextlib.ExitStack() as stack:
         page_out = stack.enter_context(dataset_writer(data_dir, "pages", source.id))
+        held_tables: list[dict] = []  # a 提案要求 document's tables wait for the item parser
         if teian:
             # The item parser needs every page's text before tables can be given their item.
-            for piece in iter_document_records(ids, remembered(batches)):
+            # Their tables are few (prose documents), so they are kept rather than rebuilt.
+            for piece in iter_document_records(ids, batches):
                 page_out.write(piece["pages"])
                 take_pages(piece["pages"])
                 page_rows.extend(piece["pages"])
+                held_tables.append({"tables": piece["tables"], "cells": piece["cells"]})
             items, warnings = parse_requests(page_rows, load_default_taxonomy())
             page_rows.clear()
             for item in items:
@@ -250,7 +246,7 @@ def publish_document(
                 )
         table_out = stack.enter_context(dataset_writer(data_dir, "tables", source.id))
         cell_out = stack.enter_context(dataset_writer(data_dir, "cells", source.id))
-        for piece in iter_document_records(ids, seen if teian else batches):
+        for piece in held_tables if teian else iter_document_records(ids, batches):
             if not teian:
                 page_out.write(piece["pages"])
                 take_pages(piece["pages"])
