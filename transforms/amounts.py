@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from transforms.eras import KANJI_DIGITS, KANJI_SCALES
 from transforms.text import normalize_text
 
 MONEY_UNITS: dict[str, int] = {
@@ -83,20 +84,6 @@ _NUMERAL_TOKEN = re.compile(
     rf"(?P<arabic>{_NUMBER})|(?P<digits>[〇零一二三四五六七八九]+)|(?P<small>[十百千])"
     r"|(?P<big>[万億兆])\s*|(?P<other>.)"
 )
-_KANJI_DIGIT = {
-    "〇": 0,
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_SMALL = {"十": 10, "百": 100, "千": 1000}
 _BIG = {"万": 10**4, "億": 10**8, "兆": 10**12}
 _BIG_NAME = {factor: name for name, factor in _BIG.items()}
 _SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
@@ -171,10 +158,10 @@ def _read_numeral(text: str) -> tuple[Decimal, int | None] | None:
             if kind == "arabic":
                 current = Decimal(token.group().replace(",", ""))
             else:
-                current = Decimal("".join(str(_KANJI_DIGIT[c]) for c in token.group()))
+                current = Decimal("".join(str(KANJI_DIGITS[c]) for c in token.group()))
             ends_with_big = None
         elif kind == "small":
-            scale = _SMALL[token.group()]
+            scale = KANJI_SCALES[token.group()]
             if scale >= last_small:
                 return None
             section += (Decimal(1) if current is None else current) * scale

@@ -24,7 +24,7 @@ _ABBREVIATIONS: dict[str, str] = {
     "平": "平成",
     "令": "令和",
 }
-_KANJI_DIGITS = {
+KANJI_DIGITS = {
     "〇": 0,
     "零": 0,
     "一": 1,
@@ -37,7 +37,7 @@ _KANJI_DIGITS = {
     "八": 8,
     "九": 9,
 }
-_KANJI_SCALES = {"十": 10, "百": 100, "千": 1000}
+KANJI_SCALES = {"十": 10, "百": 100, "千": 1000}
 
 
 def kanji_to_int(text: str) -> int | None:
@@ -48,19 +48,19 @@ def kanji_to_int(text: str) -> int | None:
     """
     if not text:
         return None
-    if all(c in _KANJI_DIGITS for c in text):  # positional: 二〇一四
+    if all(c in KANJI_DIGITS for c in text):  # positional: 二〇一四
         value = 0
         for c in text:
-            value = value * 10 + _KANJI_DIGITS[c]
+            value = value * 10 + KANJI_DIGITS[c]
         return value
     total, current, last_scale = 0, None, 10_000
     for c in text:
-        if c in _KANJI_DIGITS:
+        if c in KANJI_DIGITS:
             if current is not None:
                 return None  # 二三十: two digits in a row inside a scaled numeral
-            current = _KANJI_DIGITS[c]
-        elif c in _KANJI_SCALES:
-            scale = _KANJI_SCALES[c]
+            current = KANJI_DIGITS[c]
+        elif c in KANJI_SCALES:
+            scale = KANJI_SCALES[c]
             if scale >= last_scale:
                 return None  # 十百: scales must decrease
             total += (1 if current is None else current) * scale
