@@ -193,7 +193,8 @@ def publish_document(
     `batches` are the extraction results in page order — records, or {"path", "first", "last"}
     references to the files holding them — as a list or as an iterator that yields each batch
     when it is ready. Rows are written batch by batch, so memory does not grow with the
-    document's length (a 提案要求 document keeps its page texts, which the item parser reads).
+    document's length (a 提案要求 document keeps its page texts, which the item parser reads, and
+    its few tables, which wait for the items they belong to).
     """
     sha = fetch["sha256"]
     ids = {"source_id": source.id, "doc_id": sha[:16]}
