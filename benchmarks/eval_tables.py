@@ -3,8 +3,8 @@
     python -m benchmarks.eval_tables ../shared/corpus [--only icdar|ja|tables] [--files eu-001,...] [-v]
 
 The corpus is read where it lies (never copied into the project). Every PDF goes through the same
-code path as a real run, `transforms.page.extract_page` per page then
-`transforms.document.build_records`, without Prefect. Three groups are scored:
+code path as a real run, `transforms.extract.page.extract_page` per page then
+`transforms.assemble.document.build_records`, without Prefect. Three groups are scored:
 
 - ``icdar``: the ICDAR 2013 Table Competition EU set, with the competition's structure measure:
   precision, recall and F1 of cell adjacency relations (each cell with its nearest non-empty
@@ -42,8 +42,8 @@ from pathlib import Path
 
 import pdfplumber
 
-from transforms.document import build_records
-from transforms.page import extract_page
+from transforms.assemble.document import build_records
+from transforms.extract.page import extract_page
 
 # ---------------------------------------------------------------------------------------------
 # Running the pipeline

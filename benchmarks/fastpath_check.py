@@ -2,8 +2,8 @@
 
     python -m benchmarks.fastpath_check PATH... [--max-pages N]
 
-For every page where `transforms.prefilter.extract_page_fast` accepts the page, its record is
-compared field by field with `transforms.page.extract_page`. The report gives the share of pages
+For every page where `transforms.extract.fast.extract_page_fast` accepts the page, its record is
+compared field by field with `transforms.extract.page.extract_page`. The report gives the share of pages
 that took the fast path, how many of them differ (and in which fields), and the time per page of
 each path. A difference here means the fast path changes the datasets: it must be zero.
 """
@@ -24,8 +24,8 @@ def check_file(path: Path, max_pages: int | None) -> dict:
     import pdfplumber
     import pypdfium2 as pdfium
 
-    from transforms.page import extract_page
-    from transforms.prefilter import extract_page_fast
+    from transforms.extract.page import extract_page
+    from transforms.extract.fast import extract_page_fast
 
     stats = {
         "pages": 0,

@@ -16,11 +16,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flows import defaults
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
 out = Console()
 err = Console(stderr=True, soft_wrap=True)  # one problem, one line: never wrapped
 
 CatalogOpt = Annotated[Path, typer.Option("--catalog", help="Catalog TOML file.")]
+DEFAULT_CATALOG = Path(defaults.CATALOG)
 DataDirOpt = Annotated[
     str,
     typer.Option(
@@ -51,7 +54,7 @@ def _data_dir_or_exit(location: str):
 
 
 def _load_or_exit(catalog: Path):
-    from flows.refresh import load_catalog
+    from flows.catalog import load_catalog
     from transforms.catalog import CatalogError
 
     if not catalog.exists():
@@ -67,8 +70,8 @@ def _load_or_exit(catalog: Path):
 
 @app.command()
 def run(
-    catalog: CatalogOpt = Path("sources.toml"),
-    data_dir: DataDirOpt = "data",
+    catalog: CatalogOpt = DEFAULT_CATALOG,
+    data_dir: DataDirOpt = defaults.DATA_DIR,
     only: Annotated[
         list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")
     ] = None,
@@ -83,10 +86,10 @@ def run(
     ] = None,
     time_limit: Annotated[
         float, typer.Option("--time-limit", help="Seconds per batch of pages before giving up.")
-    ] = 900.0,
+    ] = defaults.TIME_LIMIT_SECONDS,
     memory_limit: Annotated[
         int, typer.Option("--memory-limit", help="MB per extraction worker.")
-    ] = 3072,
+    ] = defaults.MEMORY_LIMIT_MB,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Fetch, extract, normalize, parse and publish every source of the catalog."""
@@ -212,8 +215,8 @@ def _print_summary(result: dict) -> None:
 
 @app.command()
 def sources(
-    catalog: CatalogOpt = Path("sources.toml"),
-    data_dir: DataDirOpt = "data",
+    catalog: CatalogOpt = DEFAULT_CATALOG,
+    data_dir: DataDirOpt = defaults.DATA_DIR,
 ) -> None:
     """List the catalog with each source's last fetch and publish state."""
     from flows.store import read_fetch_log, read_state
@@ -252,7 +255,7 @@ def query(
             help="SQL over the views documents, pages, tables, cells, requests, request_targets."
         ),
     ],
-    data_dir: DataDirOpt = "data",
+    data_dir: DataDirOpt = defaults.DATA_DIR,
     limit: Annotated[int, typer.Option("--limit", help="Rows to show at most.")] = 50,
 ) -> None:
     """Query the published datasets with DuckDB, each dataset available as a view of its name."""
@@ -292,11 +295,15 @@ def query(
 
 @app.command()
 def serve(
-    catalog: CatalogOpt = Path("sources.toml"),
-    data_dir: DataDirOpt = "data",
-    cron: Annotated[str, typer.Option("--cron", help="Cron schedule (Asia/Tokyo).")] = "0 6 * * 1",
-    timezone: Annotated[str, typer.Option("--timezone")] = "Asia/Tokyo",
-    name: Annotated[str, typer.Option("--name", help="Deployment name.")] = "weekly",
+    catalog: CatalogOpt = DEFAULT_CATALOG,
+    data_dir: DataDirOpt = defaults.DATA_DIR,
+    cron: Annotated[str, typer.Option("--cron", help="Cron schedule.")] = defaults.CRON,
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="Timezone of the schedule.")
+    ] = defaults.TIMEZONE,
+    name: Annotated[
+        str, typer.Option("--name", help="Deployment name.")
+    ] = defaults.DEPLOYMENT_NAME,
 ) -> None:
     """Register the refresh flow as a scheduled deployment and serve it (needs a Prefect server)."""
     _quiet_prefect(False, level="INFO")  # served runs log to the UI
@@ -314,7 +321,7 @@ def serve(
 
 @app.command()
 def report(
-    data_dir: DataDirOpt = "data",
+    data_dir: DataDirOpt = defaults.DATA_DIR,
     only: Annotated[
         list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")
     ] = None,
@@ -357,7 +364,7 @@ def report(
 def inspect(
     source_id: Annotated[str, typer.Argument(help="Source id, as in the catalog.")],
     page: Annotated[int, typer.Option("--page", min=1, help="PDF page number (1-based).")],
-    data_dir: DataDirOpt = "data",
+    data_dir: DataDirOpt = defaults.DATA_DIR,
     png: Annotated[
         Path | None, typer.Option("--png", help="Write the page with its table overlays here.")
     ] = None,

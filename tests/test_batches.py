@@ -10,7 +10,7 @@ from flows.extract import extract_batch
 from flows.publish import iter_document_records
 from flows.refresh import MAX_BATCH_PAGES, MIN_BATCH_PAGES, plan_batches
 from tests.fixtures.bigdocs import write_budget_book, write_teian_edition
-from transforms.document import build_records
+from transforms.assemble.document import build_records
 
 IDS = {"source_id": "s", "doc_id": "0123456789abcdef"}
 
@@ -89,7 +89,7 @@ def test_fast_path_keeps_unruled_tables(tmp_path: Path) -> None:
 def test_fast_path_is_taken_only_where_safe(teian_edition: Path, budget_book: Path) -> None:
     import pypdfium2 as pdfium
 
-    from transforms.prefilter import extract_page_fast
+    from transforms.extract.fast import extract_page_fast
 
     teian = pdfium.PdfDocument(str(teian_edition))
     budget = pdfium.PdfDocument(str(budget_book))

@@ -8,10 +8,10 @@ import pdfplumber
 import pytest
 
 from tests.fixtures import tables_pdf
-from transforms import table as table_mod
-from transforms.cells import table_cells
-from transforms.document import build_records
-from transforms.page import extract_page
+from transforms.extract import tables as table_mod
+from transforms.assemble.cells import table_cells
+from transforms.assemble.document import build_records
+from transforms.extract.page import extract_page
 
 IDS = {"source_id": "test", "doc_id": "0123456789abcdef"}
 

@@ -25,10 +25,10 @@ from tests.fixtures.teian_doc import (
     variant_document,
     write_teian_pdf,
 )
-from transforms.document import build_records
-from transforms.page import extract_page
+from transforms.assemble.document import build_records
+from transforms.extract.page import extract_page
 from transforms.tags import load_default_taxonomy, parse_taxonomy, tags_for
-from transforms.teian import (
+from transforms.kinds.teian import (
     RequestItem,
     category_name,
     join_wrapped,
@@ -36,7 +36,7 @@ from transforms.teian import (
     parse_toc,
     split_names,
 )
-from transforms.text import normalize_text
+from transforms.normalize.text import normalize_text
 
 SAMPLE_PDF = Path(__file__).resolve().parents[1] / "data" / "samples" / "teian-sample.pdf"
 TAXONOMY = load_default_taxonomy()

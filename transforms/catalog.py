@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from transforms.eras import fiscal_year_from_title
+from transforms.kinds import available as available_kinds
+from transforms.normalize.eras import fiscal_year_from_title
 
-KINDS = ("teian", "generic")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ALLOWED_KEYS = {
     "id",
@@ -122,8 +122,8 @@ def parse_catalog(text: str, base_dir: Path | None = None) -> list[Source]:
         elif "id" in entry:
             problems.append(f"{where}: id must be a string")
         kind = entry.get("kind", "generic")
-        if kind not in KINDS:
-            problems.append(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
+        if kind not in available_kinds():
+            problems.append(f"{where}: kind {kind!r} is not one of {', '.join(available_kinds())}")
         for key in ("title", "publisher", "edition", "password"):
             if key in entry and not isinstance(entry[key], str):
                 problems.append(f"{where}: {key} must be a string")
