@@ -337,7 +337,7 @@ def report(
     ] = 1.25,
 ) -> None:
     """Write a static HTML report of what was extracted: pages with table overlays, cells, items."""
-    from flows.report import ReportError, build_report
+    from report import ReportError, build_report
 
     try:
         result = build_report(
@@ -370,8 +370,8 @@ def inspect(
     ] = None,
 ) -> None:
     """Show one page: its tables in the terminal and, with --png, the page with their boxes drawn."""
-    from flows.report import ReportError, inspect_page
-    from transforms.report_model import body_rows, column_headers
+    from report import ReportError, inspect_page
+    from report.model import body_rows, column_headers
 
     try:
         found = inspect_page(data_dir, source_id, page, png)
