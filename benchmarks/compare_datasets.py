@@ -59,7 +59,10 @@ def _fixture_pdfs(folder: Path) -> list[tuple[str, str, Path]]:
     if not path.exists():
         write_budget_pdf(path, font_style="ipaex")
     out.append(("fx-budget-ipaex", "generic", path))
-    for key, writer, pages in (("teian", write_teian_edition, 60), ("budget", write_budget_book, 40)):
+    for key, writer, pages in (
+        ("teian", write_teian_edition, 60),
+        ("budget", write_budget_book, 40),
+    ):
         path = folder / f"big-{key}-{pages}.pdf"
         if not path.exists():
             writer(path, pages)
@@ -155,7 +158,10 @@ def snapshot(out: Path, pdfs: Path, corpus: Path | None) -> None:
 def diff(a: Path, b: Path, show: int = 3) -> int:
     """Print the differences; returns the number of differing rows."""
     a, b = a / "datasets", b / "datasets"
-    files = sorted({p.relative_to(a) for p in a.rglob("*.jsonl")} | {p.relative_to(b) for p in b.rglob("*.jsonl")})
+    files = sorted(
+        {p.relative_to(a) for p in a.rglob("*.jsonl")}
+        | {p.relative_to(b) for p in b.rglob("*.jsonl")}
+    )
     total = 0
     per_dataset: dict[str, int] = defaultdict(int)
     for rel in files:
@@ -168,13 +174,18 @@ def diff(a: Path, b: Path, show: int = 3) -> int:
         n = max(len(only_left), len(only_right)) or abs(len(left) - len(right))
         total += n
         per_dataset[rel.parts[0]] += n
-        print(f"{rel}: {len(left)} vs {len(right)} rows, {len(only_left)} only before, {len(only_right)} only after")
+        print(
+            f"{rel}: {len(left)} vs {len(right)} rows, {len(only_left)} only before, {len(only_right)} only after"
+        )
         for row in only_left[:show]:
             print(f"  - {row[:400]}")
         for row in only_right[:show]:
             print(f"  + {row[:400]}")
     n_files = len(files)
-    print(f"{n_files} dataset files compared; {total} differing rows" + (f" ({dict(per_dataset)})" if total else ""))
+    print(
+        f"{n_files} dataset files compared; {total} differing rows"
+        + (f" ({dict(per_dataset)})" if total else "")
+    )
     return total
 
 

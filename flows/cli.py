@@ -94,44 +94,55 @@ def run(
 ) -> None:
     """Fetch, extract, normalize, parse and publish every source of the catalog."""
     _quiet_prefect(verbose)
-    sources = _load_or_exit(catalog)
-    known = {s.id for s in sources}
-    unknown = [o for o in only or [] if o not in known]
-    if unknown:
-        for source_id in unknown:
-            err.print(f"--only {source_id}: no such source in {catalog}")
-        raise typer.Exit(2)
-    from flows.lock import DataDirBusy, data_dir_lock
-    from flows.progress import set_reporter
-    from flows.runner import run_refresh
-
+    _check_only(_load_or_exit(catalog), only, catalog)
     data = _data_dir_or_exit(data_dir)
-    with _progress() as reporter:
-        set_reporter(reporter)
-        try:
-            # Taken here too (the flow re-enters it) so a busy data dir fails before a Prefect
-            # server is started, with one line and no traceback.
-            with data_dir_lock(data.root):
-                state, result = run_refresh(
-                    catalog=str(catalog),
-                    data_dir=data.location,
-                    only=only,
-                    force=force,
-                    workers=workers,
-                    dask_address=dask_address,
-                    time_limit=time_limit,
-                    memory_limit_mb=memory_limit,
-                )
-        except DataDirBusy as exc:
-            err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
-        finally:
-            set_reporter(None)
+    state, result = _run_locked(
+        data,
+        catalog=str(catalog),
+        data_dir=data.location,
+        only=only,
+        force=force,
+        workers=workers,
+        dask_address=dask_address,
+        time_limit=time_limit,
+        memory_limit_mb=memory_limit,
+    )
     if result is None:
         err.print(f"run failed: {state.message}")
         raise typer.Exit(1)
     _print_summary(result)
     raise typer.Exit(0 if state.is_completed() else 1)
+
+
+def _check_only(sources: list, only: list[str] | None, catalog: Path) -> None:
+    known = {s.id for s in sources}
+    unknown = [o for o in only or [] if o not in known]
+    for source_id in unknown:
+        err.print(f"--only {source_id}: no such source in {catalog}")
+    if unknown:
+        raise typer.Exit(2)
+
+
+def _run_locked(data, **params):  # noqa: ANN001, ANN202 - a DataDir; the flow's parameters
+    """Run the flow with a progress display, holding the data dir's lock.
+
+    The lock is taken here too (the flow re-enters it) so a busy data dir fails before a
+    Prefect server is started, with one line and no traceback.
+    """
+    from flows.lock import DataDirBusy, data_dir_lock
+    from flows.progress import set_reporter
+    from flows.runner import run_refresh
+
+    with _progress() as reporter:
+        set_reporter(reporter)
+        try:
+            with data_dir_lock(data.root):
+                return run_refresh(**params)
+        except DataDirBusy as exc:
+            err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        finally:
+            set_reporter(None)
 
 
 class _progress:
@@ -371,7 +382,6 @@ def inspect(
 ) -> None:
     """Show one page: its tables in the terminal and, with --png, the page with their boxes drawn."""
     from report import ReportError, inspect_page
-    from report.model import body_rows, column_headers
 
     try:
         found = inspect_page(data_dir, source_id, page, png)
@@ -396,6 +406,24 @@ def inspect(
             highlight=False,
             soft_wrap=True,
         )
+    _print_page_tables(view, doc)
+    for problem in found.problems:
+        err.print(problem, markup=False, highlight=False, soft_wrap=True)
+    if found.png is not None:
+        out.print(f"Wrote {found.png}", markup=False, highlight=False, soft_wrap=True)
+    elif png is None:
+        out.print(
+            "Add --png FILE for the page image with the tables' boxes drawn.",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def _print_page_tables(view, doc) -> None:  # noqa: ANN001 - report.model views
+    """The tables of a page as terminal tables, with only the rows printed on that page."""
+    from report.model import body_rows, column_headers
+
     tables = {t.table_id: t for t in doc.tables}
     for overlay in view.overlays:
         table = tables[overlay.table_id]
@@ -412,17 +440,6 @@ def inspect(
         out.print(grid)
         for problem in table.problems:
             err.print(f"{table.label}: {problem}", markup=False, highlight=False, soft_wrap=True)
-    for problem in found.problems:
-        err.print(problem, markup=False, highlight=False, soft_wrap=True)
-    if found.png is not None:
-        out.print(f"Wrote {found.png}", markup=False, highlight=False, soft_wrap=True)
-    elif png is None:
-        out.print(
-            "Add --png FILE for the page image with the tables' boxes drawn.",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
 
 
 def main() -> None:

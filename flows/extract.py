@@ -264,6 +264,28 @@ def load_batch(path: str | Path) -> PageBatch:
         return pickle.load(handle)
 
 
+def _worker_failure(
+    completed: subprocess.CompletedProcess, first: int, last: int, limits: Limits
+) -> str:
+    """The one-line reason a worker ended badly, from its exit code and last stderr line."""
+    lines = [line for line in completed.stderr.strip().splitlines() if line.strip()]
+    reason = lines[-1] if lines else f"worker exited with code {completed.returncode}"
+    if completed.returncode == 4 or "MemoryError" in completed.stderr:
+        return f"pages {first}-{last}: memory limit of {limits.memory_mb} MB exceeded"
+    if completed.returncode == -signal.SIGABRT and limits.memory_mb > 0:
+        # native code (pdfium) aborts when an allocation fails under the address-space cap
+        return (
+            f"pages {first}-{last}: worker aborted (signal {signal.SIGABRT.value}), most likely "
+            f"the memory limit of {limits.memory_mb} MB exceeded"
+        )
+    if completed.returncode < 0:
+        return (
+            f"pages {first}-{last}: worker killed by signal {-completed.returncode}"
+            " (out of memory, or stopped from outside)"
+        )
+    return reason
+
+
 def extract_batch_to_file(
     pdf_path: str,
     first: int,
@@ -311,22 +333,7 @@ def extract_batch_to_file(
         ) from None
     if completed.returncode != 0:
         Path(out).unlink(missing_ok=True)
-        lines = [line for line in completed.stderr.strip().splitlines() if line.strip()]
-        reason = lines[-1] if lines else f"worker exited with code {completed.returncode}"
-        if completed.returncode == 4 or "MemoryError" in completed.stderr:
-            reason = f"pages {first}-{last}: memory limit of {limits.memory_mb} MB exceeded"
-        elif completed.returncode == -signal.SIGABRT and limits.memory_mb > 0:
-            # native code (pdfium) aborts when an allocation fails under the address-space cap
-            reason = (
-                f"pages {first}-{last}: worker aborted (signal {signal.SIGABRT.value}), most likely "
-                f"the memory limit of {limits.memory_mb} MB exceeded"
-            )
-        elif completed.returncode < 0:
-            reason = (
-                f"pages {first}-{last}: worker killed by signal {-completed.returncode}"
-                " (out of memory, or stopped from outside)"
-            )
-        raise ExtractError(reason)
+        raise ExtractError(_worker_failure(completed, first, last, limits))
     return out
 
 

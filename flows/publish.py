@@ -35,8 +35,8 @@ from flows.store import (
     read_state,
     remove_dataset,
     write_dataset,
-    write_state,
     write_staged,
+    write_state,
 )
 from transforms import kinds
 from transforms.assemble.document import DocumentAssembler, DocumentStats
@@ -104,7 +104,9 @@ def _batch_of(ref: BatchRef | PageBatch) -> PageBatch:
     return ref.batch if ref.batch is not None else load_batch(ref.path or "")
 
 
-def _page_chunks(batches: Iterable[BatchRef | PageBatch]) -> Iterator[tuple[PageBatch, list[PageRecord]]]:
+def _page_chunks(
+    batches: Iterable[BatchRef | PageBatch],
+) -> Iterator[tuple[PageBatch, list[PageRecord]]]:
     """The batches' pages in page order, CHUNK_PAGES at a time; a batch's file is read when the
     previous one is used up."""
     for ref in batches:

@@ -79,6 +79,7 @@ class SourceOutcome:
     tables: int | str = ""
     cells: int | str = ""
     requests: int | str = ""
+    fetched: str | None = None  # the fetch's outcome: new, unchanged (same bytes), not-modified
 
 
 @dataclass
@@ -134,7 +135,7 @@ def start_document(run: RefreshRun, source: Source, fetch_future) -> PendingDocu
     fetch: FetchResult = fetch_future.state.result()
     if not run.force and is_unchanged(run.data, source, fetch.sha256):
         run.logger.info("%s: unchanged (%s, %s)", source.id, fetch.outcome, fetch.doc_id)
-        run.outcomes.append(SourceOutcome(source.id, "unchanged", "fetch"))
+        run.outcomes.append(SourceOutcome(source.id, "unchanged", "fetch", fetched=fetch.outcome))
         return None
     # The fetch may have run on another machine (a Dask worker): the PDF is read from this
     # machine's copy, downloaded from a data dir URL if the cache lacks it.
@@ -186,7 +187,7 @@ def finish_document(run: RefreshRun, pending: PendingDocument) -> None:
     elif not state.is_completed():
         run.fail(source, fetch, stage, error_of(state))
     else:
-        run.outcomes.append(_published(run, source, state.result()))
+        run.outcomes.append(_published(run, source, fetch, state.result()))
 
 
 def _settle(batches: list) -> list:
@@ -201,7 +202,7 @@ def _settle(batches: list) -> list:
     return failed
 
 
-def _published(run: RefreshRun, source: Source, counts: dict) -> SourceOutcome:
+def _published(run: RefreshRun, source: Source, fetch: FetchResult, counts: dict) -> SourceOutcome:
     outcome = "published" if counts["status"] == "ok" else "partial"
     run.logger.info(
         "%s: %s (%d pages, %d tables)", source.id, outcome, counts["pages"], counts["tables"]
@@ -215,7 +216,15 @@ def _published(run: RefreshRun, source: Source, counts: dict) -> SourceOutcome:
         counts["tables"],
         counts["cells"],
         counts["requests"],
+        fetch.outcome,
     )
+
+
+_FETCHED = {
+    "not-modified": "not modified since the last fetch (HTTP 304)",
+    "unchanged": "fetched again: the same bytes",
+    "new": "new version fetched",
+}
 
 
 def summary_markdown(outcomes: list[SourceOutcome]) -> str:
@@ -226,7 +235,7 @@ def summary_markdown(outcomes: list[SourceOutcome]) -> str:
         "|---|---|---:|---:|---:|---:|---|",
     ]
     for r in outcomes:
-        detail = (r.error or "").replace("|", "\\|")[:300]
+        detail = (r.error or _FETCHED.get(r.fetched or "", "")).replace("|", "\\|")[:300]
         lines.append(
             f"| {r.source_id} | {r.outcome} | {r.pages} | {r.tables} | {r.cells} "
             f"| {r.requests} | {detail} |"
@@ -282,7 +291,9 @@ def refresh(
     )
     fetcher = fetch_task
     if retry_delays is not None:
-        fetcher = fetch_task.with_options(retries=len(retry_delays), retry_delay_seconds=retry_delays)
+        fetcher = fetch_task.with_options(
+            retries=len(retry_delays), retry_delay_seconds=retry_delays
+        )
     with data_dir_lock(run.data.root):
         fetches = {s.id: fetcher.submit(s, run.root, fetch_timeout) for s in sources}
         pending = [start_document(run, s, fetches[s.id]) for s in sources]

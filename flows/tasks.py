@@ -14,6 +14,7 @@ from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 
 from flows.extract import ExtractJob, extract_batch, extract_batch_to_file
 from flows.fetch import TransientFetchError, fetch_source
@@ -77,7 +78,9 @@ def extract_task(job: ExtractJob) -> BatchRef:
         pdf_path = str(data.ensure_local(data.raw_pdf(job.source_id, remote.sha256)))
     if remote is not None and remote.flow_host != socket.gethostname():
         work = open_data_dir(remote.data_root).work
-        batch = extract_batch(pdf_path, job.first, job.last, work, job.password, job.limits, job.fast_path)
+        batch = extract_batch(
+            pdf_path, job.first, job.last, work, job.password, job.limits, job.fast_path
+        )
         report(job.source_id, "extract", job.last - job.first + 1, 0)
         return BatchRef(job.first, job.last, batch=batch)
     path = extract_batch_to_file(
@@ -87,11 +90,11 @@ def extract_task(job: ExtractJob) -> BatchRef:
     return BatchRef(job.first, job.last, path=path)
 
 
-def _in_page_order(batches: list) -> Iterator[BatchRef]:
+def _in_page_order(futures: list[PrefectFuture]) -> Iterator[BatchRef]:
     """Each batch's result as soon as it (and every batch before it) is ready; a failed batch
     raises its error, which stops the document before anything is published."""
-    for batch in batches:
-        yield batch.result() if hasattr(batch, "result") else batch
+    for future in futures:
+        yield future.result()
 
 
 @task(
@@ -101,7 +104,7 @@ def _in_page_order(batches: list) -> Iterator[BatchRef]:
     persist_result=False,
 )
 def normalize_task(
-    source: Source, data_root: str, fetch: FetchResult, batches: list
+    source: Source, data_root: str, fetch: FetchResult, batches: list[PrefectFuture]
 ) -> StagedDocument:
     """Stitch, normalize and stage a document's pages, tables and cells as its batches finish
     (`batches` are extraction futures in page order), overlapping its later batches' extraction."""

@@ -18,7 +18,7 @@ import statistics
 from dataclasses import dataclass
 
 from transforms.normalize.amounts import find_unit, parse_amount
-from transforms.normalize.figures import is_figure
+from transforms.normalize.figures import is_figure, labelled_figure
 from transforms.normalize.text import join_cell_lines, normalize_lines, normalize_text
 
 # A line that states only a unit: 「千円」「（千円）」「単位：円」.
@@ -27,10 +27,6 @@ _UNIT_LINE = re.compile(
 )
 # Columns that number things (款 1, 項 2, No. 3) hold ordinals, never amounts in the table's unit.
 _ORDINAL_HEADER = re.compile(r"^(款|項|目|節|番号|通番|連番|順位|No\.?|NO\.?|№|#|コード)$")
-# 「001 給与費 448,879」: a Japanese label and the amount printed after it in the same cell.
-_LABELLED_FIGURE = re.compile(
-    r"^(?P<label>.*[\u3040-\u30ff\u3400-\u9fff].*?)\s+(?P<figure>[△▲\-−]?\s*[0-9][0-9,]*(?:\.[0-9]+)?)$"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +50,6 @@ class CellText:
     @property
     def is_figure(self) -> bool:
         return is_figure(self.figure, normalized=True)
-
-
-def _labelled(line: str) -> re.Match[str] | None:
-    return _LABELLED_FIGURE.match(line)
 
 
 def read_cell(raw: str) -> CellText:
@@ -86,13 +78,13 @@ def read_cell(raw: str) -> CellText:
             if is_figure(line, normalized=True):
                 figure = line
                 break
-            match = _labelled(line)
-            if match:
-                figure = match.group("figure")
+            pair = labelled_figure(line)
+            if pair:
+                figure = pair[1]
                 break
-        labelled = next((m for line in kept if line and (m := _labelled(line))), None)
+        labelled = next((p for line in kept if line and (p := labelled_figure(line))), None)
         if labelled:
-            label = labelled.group("label").strip()
+            label = labelled[0]
     return CellText(raw, text, unit, body, figure, label)
 
 
@@ -133,7 +125,9 @@ def _owner_of(
     return None
 
 
-def fill_spans(texts: TextGrid, boxes: list[list] | None = None, row_pages: list | None = None) -> TextGrid:
+def fill_spans(
+    texts: TextGrid, boxes: list[list] | None = None, row_pages: list | None = None
+) -> TextGrid:
     """Carry a spanning cell into the positions it covers (pdfplumber gives None there).
 
     With cell boxes the spanning cell is the one whose box covers the position; without, the
@@ -225,7 +219,10 @@ def table_cells(
     header_rows = count_header_rows(grid)
     headers = header_paths(grid, header_rows)
     known = list(known_units or [])
-    units = [find_unit(h) or (known[c] if c < len(known) else None) for c, h in enumerate(headers)]
+    units = [
+        find_unit(h, normalized=True) or (known[c] if c < len(known) else None)
+        for c, h in enumerate(headers)
+    ]
     cells: list[dict] = []
     for r, row in enumerate(table.texts):
         label = _row_label(grid[r]) if r >= header_rows else None

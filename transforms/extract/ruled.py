@@ -149,7 +149,9 @@ class _PageWords:
 def _repaired_grid(table: Any, words: _PageWords, settings: TableSettings) -> tuple[list, list]:
     """The grid of a pdfplumber table, with spans that only seem to span and cells that list
     several items split, empty rows and columns dropped and split columns joined."""
-    rows = table.extract(x_tolerance=settings.text_x_tolerance, y_tolerance=settings.text_y_tolerance)
+    rows = table.extract(
+        x_tolerance=settings.text_x_tolerance, y_tolerance=settings.text_y_tolerance
+    )
     boxes = [
         [tuple(float(v) for v in cell) if cell else None for cell in row.cells]
         for row in table.rows

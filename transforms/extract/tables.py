@@ -33,9 +33,7 @@ def find_tables(page: Any, settings: TableSettings | dict | None = None) -> list
     return tables
 
 
-def _with_text_tables(
-    page: Any, ruled: list[RawTable], settings: TableSettings
-) -> list[RawTable]:
+def _with_text_tables(page: Any, ruled: list[RawTable], settings: TableSettings) -> list[RawTable]:
     """The ruled grids plus the tables set by alignment outside them.
 
     A small ruled box inside a larger aligned block (a boxed header, a highlighted row) is part

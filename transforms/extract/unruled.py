@@ -41,11 +41,7 @@ def _column_gaps(lines: list[dict]) -> list[tuple[float, float]]:
     # Columns are set by the body: headers are often centred or left-aligned across the gaps
     # of the figures below them, and are split at the body's gaps afterwards.
     first_data = next(
-        (
-            i
-            for i, line in enumerate(lines)
-            if any(is_numeric(s["text"]) for s in line["segments"])
-        ),
+        (i for i, line in enumerate(lines) if any(is_numeric(s["text"]) for s in line["segments"])),
         len(lines),
     )
     body = [line for line in lines[first_data:] if len(line["segments"]) >= 2]

@@ -16,7 +16,10 @@ def centre_inside(word: dict, boxes: list[tuple[float, float, float, float]]) ->
     cell its centre is in, even when its loose box pokes over the cell's rule."""
     x0, top, x1, bottom = obj_to_bbox(word)
     cx, cy = (x0 + x1) / 2, (top + bottom) / 2
-    return any(bx0 - 1 <= cx <= bx1 + 1 and btop - 1 <= cy <= bbottom + 1 for bx0, btop, bx1, bbottom in boxes)
+    return any(
+        bx0 - 1 <= cx <= bx1 + 1 and btop - 1 <= cy <= bbottom + 1
+        for bx0, btop, bx1, bbottom in boxes
+    )
 
 
 def text_lines(words: list[dict]) -> list[dict]:

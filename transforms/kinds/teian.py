@@ -510,9 +510,8 @@ def _demand_no(match: re.Match[str]) -> int:
     return int(match.group("n"))
 
 
-def _parse_body(item: RequestItem, lines: list[_Line], t: int, end: int) -> list[str]:
-    """Fill the fields from the 提案要求先 line `t` to the item's end; problems come back as text."""
-    problems: list[str] = []
+def _read_blocks(item: RequestItem, lines: list[_Line], t: int, end: int) -> int:
+    """Fill targets and bureaus from the blocks starting at line `t`; returns the next line."""
     match = _TARGETS_START.match(lines[t].text)
     assert match is not None
     targets, i = _block(lines, t, match.group("rest"), end)
@@ -523,11 +522,16 @@ def _parse_body(item: RequestItem, lines: list[_Line], t: int, end: int) -> list
             break
         names, i = _block(lines, i, bureau.group("rest"), end)
         item.bureaus.extend(split_names(names))
+    return i
+
+
+def _read_sections(lines: list[_Line]) -> tuple[dict[str, list[str]], list[list[str]]]:
+    """The prose lines of each section, and the numbered demands as lists of lines."""
     section = "summary"
     buffers: dict[str, list[str]] = {"summary": [], "background": [], "demands": [], "other": []}
     demands: list[list[str]] = []
     circled = False
-    for line in lines[i:end]:
+    for line in lines:
         sec = _SECTION.match(line.text)
         if sec:
             section = _SECTION_NAMES[sec.group("name")]
@@ -537,22 +541,29 @@ def _parse_body(item: RequestItem, lines: list[_Line], t: int, end: int) -> list
             continue
         if line.is_table:
             continue
-        if section == "demands":
-            demand = _DEMAND.match(line.text)
-            # the first demand fixes the numbering; other kinds (① under (1)) are sub-items
-            if (
-                demand
-                and (not demands or bool(demand.group("c")) == circled)
-                and _demand_no(demand) == len(demands) + 1
-            ):
-                circled = bool(demand.group("c"))
-                demands.append([demand.group("text")])
-            elif demands:
-                demands[-1].append(line.text)
-            else:
-                buffers["demands"].append(line.text)
+        if section != "demands":
+            buffers[section].append(line.text)
             continue
-        buffers[section].append(line.text)
+        demand = _DEMAND.match(line.text)
+        # the first demand fixes the numbering; other kinds (① under (1)) are sub-items
+        if (
+            demand
+            and (not demands or bool(demand.group("c")) == circled)
+            and _demand_no(demand) == len(demands) + 1
+        ):
+            circled = bool(demand.group("c"))
+            demands.append([demand.group("text")])
+        elif demands:
+            demands[-1].append(line.text)
+        else:
+            buffers["demands"].append(line.text)
+    return buffers, demands
+
+
+def _parse_body(item: RequestItem, lines: list[_Line], t: int, end: int) -> list[str]:
+    """Fill the fields from the 提案要求先 line `t` to the item's end; problems come back as text."""
+    i = _read_blocks(item, lines, t, end)
+    buffers, demands = _read_sections(lines[i:end])
     item.summary = _join(buffers["summary"])
     item.background = _join(buffers["background"])
     if buffers["demands"] and not demands:
@@ -568,11 +579,45 @@ def _parse_body(item: RequestItem, lines: list[_Line], t: int, end: int) -> list
         )
         if not value
     ]
-    if missing:
-        problems.append(
-            f"item {item.item_seq} {item.title[:30]!r} (p.{item.page_first}): no {', '.join(missing)} found"
-        )
-    return problems
+    if not missing:
+        return []
+    return [
+        f"item {item.item_seq} {item.title[:30]!r} (p.{item.page_first}): no {', '.join(missing)} found"
+    ]
+
+
+def _item_heads(
+    lines: list[_Line], anchors: list[int], toc_titles: set[str], known: tuple[str, ...]
+) -> tuple[list[RequestItem], list[int], list[int]]:
+    """The items whose 提案要求先 blocks are at `anchors`: each with its number, title and
+    category, and the line where each starts and ends."""
+    starts: list[int] = []
+    lower = 0
+    for t in anchors:
+        starts.append(_title_start(lines, t, lower, toc_titles, known))
+        lower = t + 1
+    items: list[RequestItem] = []
+    category: str | None = None
+    gap_from = 0  # first line after the previous item's 提案要求先 line
+    ends: list[int] = []
+    for k, (start, t) in enumerate(zip(starts, anchors, strict=True)):
+        # category headings sit between the previous item and this title; the first one ends
+        # the previous item, the last one names this item's category
+        headings = [
+            j
+            for j in range(gap_from, start)
+            if not lines[j].is_table and _is_category_line(lines[j].text, known)
+        ]
+        if k > 0:
+            ends.append(headings[0] if headings else start)
+        if headings:
+            category = category_name(lines[headings[-1]].text)
+        gap_from = t + 1
+        title_no, title = _numbered_title([line.text for line in lines[start:t]])
+        items.append(RequestItem(item_seq=k + 1, item_no=title_no, category=category, title=title))
+    if items:
+        ends.append(len(lines))
+    return items, starts, ends
 
 
 def parse_requests(
@@ -592,36 +637,8 @@ def parse_requests(
     lines = _page_lines(pages, first_page)
     labels = {p["page_number"]: p.get("page_label") for p in pages}
     anchors = [i for i, line in enumerate(lines) if _TARGETS_START.match(line.text)]
-
-    starts: list[int] = []
-    lower = 0
-    for t in anchors:
-        starts.append(_title_start(lines, t, lower, toc_titles, known))
-        lower = t + 1
-
-    items: list[RequestItem] = []
+    items, starts, ends = _item_heads(lines, anchors, toc_titles, known)
     problems: list[str] = []
-    category: str | None = None
-    gap_from = 0  # first line after the previous item's 提案要求先 line
-    ends: list[int] = []
-    for k, (start, t) in enumerate(zip(starts, anchors, strict=True)):
-        # category headings sit between the previous item and this title; the first one ends
-        # the previous item, the last one names this item's category
-        headings = [
-            j
-            for j in range(gap_from, start)
-            if not lines[j].is_table and _is_category_line(lines[j].text, known)
-        ]
-        if k > 0:
-            ends.append(headings[0] if headings else start)
-        if headings:
-            category = category_name(lines[headings[-1]].text)
-        gap_from = t + 1
-        title_no, title = _numbered_title([line.text for line in lines[start:t]])
-        item = RequestItem(item_seq=k + 1, item_no=title_no, category=category, title=title)
-        items.append(item)
-    if items:
-        ends.append(len(lines))
     for item, start, t, end in zip(items, starts, anchors, ends, strict=True):
         item.page_first = lines[start].page
         item.page_last = lines[end - 1].page
@@ -691,8 +708,14 @@ INPUTS = ("pages", "tables", "cells")
 def parse(doc: DocumentInfo, inputs: dict[str, Any]) -> Parsed:
     """A 提案要求 document's request items (`requests`, `request_targets`), the item each table
     belongs to (`item_seq` of tables and cells), and why the items may be incomplete."""
-    cells = inputs["cells"].select(["table_id", "page_number", "row", "col", "text_raw", "text", "spanned"]).to_pylist()
-    pages = _pages_with_table_rows(inputs["pages"].select(["page_number", "page_label", "text"]).to_pylist(), cells)
+    cells = (
+        inputs["cells"]
+        .select(["table_id", "page_number", "row", "col", "text_raw", "text", "spanned"])
+        .to_pylist()
+    )
+    pages = _pages_with_table_rows(
+        inputs["pages"].select(["page_number", "page_label", "text"]).to_pylist(), cells
+    )
     items, warnings = parse_requests(pages, load_default_taxonomy())
     requests = [
         {**doc.ids, "fiscal_year": doc.fiscal_year, "edition": doc.edition, **asdict(item)}

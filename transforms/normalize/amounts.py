@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from transforms.normalize.numerals import BIG_SCALES, read_numeral
 from transforms.normalize.text import normalize_text
@@ -200,28 +200,41 @@ def parse_amount(
         return empty
     sign = -1 if negative else 1
 
-    match = _SIMPLE.fullmatch(text)
-    if match:
-        try:
-            number = Decimal(match.group("num").replace(",", "")) * sign
-        except InvalidOperation:  # pragma: no cover - the pattern only admits valid numbers
-            return empty
-        printed = match.group("unit")
-        if printed is None:
-            return _amount(number, forced_unit or unit, note)
-        cell_unit = _canonical_unit(printed)
-        if cell_unit is not None and forced_unit is None:
-            return _amount(number, cell_unit, note)
+    simple = _simple_amount(text, sign, unit, forced_unit, note)
+    if simple is not None:
+        return simple
+    return _compound_amount(text, sign, unit, forced_unit, note) or empty
 
-    # Compound and kanji numerals: 1兆2,345億円, 3億5千万円, 二億五千二百万円, 1万2千人.
+
+def _simple_amount(
+    text: str, sign: int, unit: str | None, forced_unit: str | None, note: str | None
+) -> Amount | None:
+    """An Arabic number with at most a unit after it (1,234千円, 56%); None if it is not one."""
+    match = _SIMPLE.fullmatch(text)
+    if not match:
+        return None
+    number = Decimal(match.group("num").replace(",", "")) * sign
+    printed = match.group("unit")
+    if printed is None:
+        return _amount(number, forced_unit or unit, note)
+    cell_unit = _canonical_unit(printed)
+    if cell_unit is not None and forced_unit is None:
+        return _amount(number, cell_unit, note)
+    return None
+
+
+def _compound_amount(
+    text: str, sign: int, unit: str | None, forced_unit: str | None, note: str | None
+) -> Amount | None:
+    """Compound and kanji numerals: 1兆2,345億円, 3億5千万円, 二億五千二百万円, 1万2千人."""
     suffix = next((u for u in _COMPOUND_SUFFIXES if text.endswith(u)), None)
     body = (text[: -len(suffix)] if suffix else text).rstrip()
     numeral = read_numeral(body)
     if numeral is None:
-        return empty
+        return None
     value, ends_with_big = numeral
     if suffix is None and not re.search(r"\d", body):
-        return empty  # a bare kanji numeral (三) in a table is a label, not a figure
+        return None  # a bare kanji numeral (三) in a table is a label, not a figure
     final_unit = _canonical_unit(suffix) if suffix else (forced_unit or unit)
     if final_unit == "円" and ends_with_big is not None:
         # 3億5千万円 is printed in 万円: keep `value` in the unit it was written in.
@@ -233,7 +246,7 @@ _UNIT_STATED = re.compile(rf"単位\s*[:：]?\s*(?P<unit>{_UNIT_ALTERNATION})")
 _UNIT_BRACKETED = re.compile(rf"[(\[]\s*(?P<unit>{_UNIT_ALTERNATION})\s*[)\]]")
 
 
-def find_unit(text: str | None) -> str | None:
+def find_unit(text: str | None, normalized: bool = False) -> str | None:
     """The unit a caption, note or header states for a table or column.
 
     Accepts （単位：千円）, 単位：百万円, a header 予算額（千円）, and a header path whose part is
@@ -241,7 +254,8 @@ def find_unit(text: str | None) -> str | None:
     """
     if not text:
         return None
-    text = normalize_text(text, join_lines=True) or ""
+    if not normalized:
+        text = normalize_text(text, join_lines=True) or ""
     match = _UNIT_STATED.search(text) or _UNIT_BRACKETED.search(text)
     if match:
         return _canonical_unit(match.group("unit"))

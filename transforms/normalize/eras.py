@@ -26,6 +26,8 @@ _ABBREVIATIONS: dict[str, str] = {
     "平": "平成",
     "令": "令和",
 }
+
+
 def _number(text: str) -> int | None:
     text = unicodedata.normalize("NFKC", text).strip()
     if text == "元":

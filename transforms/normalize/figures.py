@@ -6,7 +6,8 @@ Three questions are asked of text, each with its own answer, all built on the sa
 - `is_numeric(text)`: figures only, possibly several separated by spaces (「1 234 567」, 「(12.3%)」)
   — how a table's data line is told from its header line by layout alone;
 - `is_figure(text)`: the cell states one figure, unit included (「1,234千円」「1兆2,345億円」),
-  as `parse_amount` reads it — what a cell's value is.
+  as `parse_amount` reads it — what a cell's value is;
+- `labelled_figure(line)`: a label and the figure after it on one line (a budget book's 説明).
 
 A printed page number alone on a line (「- 358 -」「－３５８－」「p.12」「12 / 40」) is `page_number_line`.
 """
@@ -26,6 +27,10 @@ SIGNS = "△▲▼\\-−－+＋±"
 
 _NUMBER_WORD = re.compile(rf"^[{SIGNS}]?{NUMBER}$")
 _NUMERIC_TEXT = re.compile(rf"^[\s{SIGNS}(（]*[{_DIGITS}][{_DIGITS},，.．\s%％)）]*$")
+# 「001 給与費 448,879」: a Japanese label and the figure printed after it on the same line.
+_LABELLED = re.compile(
+    rf"^(?P<label>.*[\u3040-\u30ff\u3400-\u9fff].*?)\s+(?P<figure>[{SIGNS}]?\s*[0-9][0-9,]*(?:\.[0-9]+)?)$"
+)
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-‐－―—–ー~〜\u2212]\s*)?(?:p\.?\s*)?(?P<label>[0-9]{1,4}|[ivxlcdmIVXLCDM]{1,7})"
     r"\s*(?:[-‐－―—–ー~〜\u2212])?\s*(?:/\s*[0-9]{1,4})?\s*$"
@@ -50,6 +55,13 @@ def is_figure(text: str | None, normalized: bool = False) -> bool:
 def is_nil(text: str | None) -> bool:
     """A nil marker (「－」「―」「…」): a figure position with nothing in it, never zero."""
     return text is not None and text.strip() in NIL_MARKERS
+
+
+def labelled_figure(line: str) -> tuple[str, str] | None:
+    """(label, figure) of a normalized line that prints a Japanese label and then its figure:
+    「002 一般職 11人 96,733」 → ("002 一般職 11人", "96,733")."""
+    match = _LABELLED.match(line)
+    return (match.group("label").strip(), match.group("figure")) if match else None
 
 
 def page_number_line(line: str) -> str | None:
