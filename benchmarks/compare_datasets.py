@@ -155,6 +155,29 @@ def snapshot(out: Path, pdfs: Path, corpus: Path | None) -> None:
     print(f"snapshot in {out / 'datasets'}", file=sys.stderr)
 
 
+def _common_columns(left: list[str], right: list[str]) -> tuple[list[str], list[str], set[str]]:
+    """Rows of both sides on the columns both have, and the columns only the second side has
+    (a column added by the newer code is reported, not counted as a difference per row)."""
+    if not left or not right:
+        return left, right, set()
+    keys_left, keys_right = set(json.loads(left[0])), set(json.loads(right[0]))
+    common = keys_left & keys_right
+    if common == keys_left == keys_right:
+        return left, right, set()
+
+    def keep(rows: list[str]) -> list[str]:
+        return sorted(
+            json.dumps(
+                {k: v for k, v in json.loads(r).items() if k in common},
+                ensure_ascii=False,
+                sort_keys=True,
+            )
+            for r in rows
+        )
+
+    return keep(left), keep(right), keys_right - keys_left
+
+
 def diff(a: Path, b: Path, show: int = 3) -> int:
     """Print the differences; returns the number of differing rows."""
     a, b = a / "datasets", b / "datasets"
@@ -164,9 +187,12 @@ def diff(a: Path, b: Path, show: int = 3) -> int:
     )
     total = 0
     per_dataset: dict[str, int] = defaultdict(int)
+    added: dict[str, set[str]] = defaultdict(set)
     for rel in files:
         left = (a / rel).read_text(encoding="utf-8").splitlines() if (a / rel).exists() else []
         right = (b / rel).read_text(encoding="utf-8").splitlines() if (b / rel).exists() else []
+        left, right, new = _common_columns(left, right)
+        added[rel.parts[0]] |= new
         only_left = sorted(set(left) - set(right))
         only_right = sorted(set(right) - set(left))
         if not only_left and not only_right and len(left) == len(right):
@@ -181,6 +207,9 @@ def diff(a: Path, b: Path, show: int = 3) -> int:
             print(f"  - {row[:400]}")
         for row in only_right[:show]:
             print(f"  + {row[:400]}")
+    for dataset, columns in sorted(added.items()):
+        if columns:
+            print(f"{dataset}: columns only after (not compared): {', '.join(sorted(columns))}")
     n_files = len(files)
     print(
         f"{n_files} dataset files compared; {total} differing rows"
