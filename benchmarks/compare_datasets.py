@@ -155,6 +155,12 @@ def snapshot(out: Path, pdfs: Path, corpus: Path | None) -> None:
     print(f"snapshot in {out / 'datasets'}", file=sys.stderr)
 
 
+def _rows(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
 def _common_columns(left: list[str], right: list[str]) -> tuple[list[str], list[str], set[str]]:
     """Rows of both sides on the columns both have, and the columns only the second side has
     (a column added by the newer code is reported, not counted as a difference per row)."""
@@ -189,8 +195,7 @@ def diff(a: Path, b: Path, show: int = 3) -> int:
     per_dataset: dict[str, int] = defaultdict(int)
     added: dict[str, set[str]] = defaultdict(set)
     for rel in files:
-        left = (a / rel).read_text(encoding="utf-8").splitlines() if (a / rel).exists() else []
-        right = (b / rel).read_text(encoding="utf-8").splitlines() if (b / rel).exists() else []
+        left, right = _rows(a / rel), _rows(b / rel)
         left, right, new = _common_columns(left, right)
         added[rel.parts[0]] |= new
         only_left = sorted(set(left) - set(right))
