@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORPUS ?= ../shared/corpus
-CRON ?= 0 6 * * 1
+CRON ?=
 
 .PHONY: run test serve bench eval lint samples report clean
 
@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 serve: $(STAMP)
-	$(BIN)/teian serve --catalog sources.toml --data-dir data --cron "$(CRON)"
+	$(BIN)/teian serve --catalog sources.toml --data-dir data $(if $(CRON),--cron "$(CRON)")
 
 report: $(STAMP)
 	$(BIN)/teian report --data-dir data

@@ -59,7 +59,10 @@ def _fixture_pdfs(folder: Path) -> list[tuple[str, str, Path]]:
     if not path.exists():
         write_budget_pdf(path, font_style="ipaex")
     out.append(("fx-budget-ipaex", "generic", path))
-    for key, writer, pages in (("teian", write_teian_edition, 60), ("budget", write_budget_book, 40)):
+    for key, writer, pages in (
+        ("teian", write_teian_edition, 60),
+        ("budget", write_budget_book, 40),
+    ):
         path = folder / f"big-{key}-{pages}.pdf"
         if not path.exists():
             writer(path, pages)
@@ -152,15 +155,49 @@ def snapshot(out: Path, pdfs: Path, corpus: Path | None) -> None:
     print(f"snapshot in {out / 'datasets'}", file=sys.stderr)
 
 
+def _rows(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _common_columns(left: list[str], right: list[str]) -> tuple[list[str], list[str], set[str]]:
+    """Rows of both sides on the columns both have, and the columns only the second side has
+    (a column added by the newer code is reported, not counted as a difference per row)."""
+    if not left or not right:
+        return left, right, set()
+    keys_left, keys_right = set(json.loads(left[0])), set(json.loads(right[0]))
+    common = keys_left & keys_right
+    if common == keys_left == keys_right:
+        return left, right, set()
+
+    def keep(rows: list[str]) -> list[str]:
+        return sorted(
+            json.dumps(
+                {k: v for k, v in json.loads(r).items() if k in common},
+                ensure_ascii=False,
+                sort_keys=True,
+            )
+            for r in rows
+        )
+
+    return keep(left), keep(right), keys_right - keys_left
+
+
 def diff(a: Path, b: Path, show: int = 3) -> int:
     """Print the differences; returns the number of differing rows."""
     a, b = a / "datasets", b / "datasets"
-    files = sorted({p.relative_to(a) for p in a.rglob("*.jsonl")} | {p.relative_to(b) for p in b.rglob("*.jsonl")})
+    files = sorted(
+        {p.relative_to(a) for p in a.rglob("*.jsonl")}
+        | {p.relative_to(b) for p in b.rglob("*.jsonl")}
+    )
     total = 0
     per_dataset: dict[str, int] = defaultdict(int)
+    added: dict[str, set[str]] = defaultdict(set)
     for rel in files:
-        left = (a / rel).read_text(encoding="utf-8").splitlines() if (a / rel).exists() else []
-        right = (b / rel).read_text(encoding="utf-8").splitlines() if (b / rel).exists() else []
+        left, right = _rows(a / rel), _rows(b / rel)
+        left, right, new = _common_columns(left, right)
+        added[rel.parts[0]] |= new
         only_left = sorted(set(left) - set(right))
         only_right = sorted(set(right) - set(left))
         if not only_left and not only_right and len(left) == len(right):
@@ -168,13 +205,21 @@ def diff(a: Path, b: Path, show: int = 3) -> int:
         n = max(len(only_left), len(only_right)) or abs(len(left) - len(right))
         total += n
         per_dataset[rel.parts[0]] += n
-        print(f"{rel}: {len(left)} vs {len(right)} rows, {len(only_left)} only before, {len(only_right)} only after")
+        print(
+            f"{rel}: {len(left)} vs {len(right)} rows, {len(only_left)} only before, {len(only_right)} only after"
+        )
         for row in only_left[:show]:
             print(f"  - {row[:400]}")
         for row in only_right[:show]:
             print(f"  + {row[:400]}")
+    for dataset, columns in sorted(added.items()):
+        if columns:
+            print(f"{dataset}: columns only after (not compared): {', '.join(sorted(columns))}")
     n_files = len(files)
-    print(f"{n_files} dataset files compared; {total} differing rows" + (f" ({dict(per_dataset)})" if total else ""))
+    print(
+        f"{n_files} dataset files compared; {total} differing rows"
+        + (f" ({dict(per_dataset)})" if total else "")
+    )
     return total
 
 

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pdfplumber
 
-from transforms.amounts import parse_amount
-from transforms.text import count_unreadable, normalize_text
+from transforms.normalize.amounts import parse_amount
+from transforms.normalize.text import count_unreadable, normalize_text
 
 
 @dataclass

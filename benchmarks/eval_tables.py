@@ -3,8 +3,8 @@
     python -m benchmarks.eval_tables ../shared/corpus [--only icdar|ja|tables] [--files eu-001,...] [-v]
 
 The corpus is read where it lies (never copied into the project). Every PDF goes through the same
-code path as a real run, `transforms.page.extract_page` per page then
-`transforms.document.build_records`, without Prefect. Three groups are scored:
+code path as a real run, `transforms.extract.page.extract_page` per page then
+`transforms.assemble.document.assemble_document`, without Prefect. Three groups are scored:
 
 - ``icdar``: the ICDAR 2013 Table Competition EU set, with the competition's structure measure:
   precision, recall and F1 of cell adjacency relations (each cell with its nearest non-empty
@@ -42,8 +42,9 @@ from pathlib import Path
 
 import pdfplumber
 
-from transforms.document import build_records
-from transforms.page import extract_page
+from transforms.assemble.document import assemble_document
+from transforms.extract.page import extract_page
+from transforms.records import DocumentInfo, PageRecord
 
 # ---------------------------------------------------------------------------------------------
 # Running the pipeline
@@ -53,7 +54,7 @@ from transforms.page import extract_page
 class Extraction:
     """What the pipeline made of one PDF: page records and the dataset rows."""
 
-    pages: list[dict]
+    pages: list[PageRecord]
     tables: list[dict]
     cells: list[dict]
     heights: dict[int, float] = field(default_factory=dict)
@@ -73,14 +74,14 @@ class Extraction:
 
 def run_pipeline(path: Path) -> Extraction:
     """Extract every page of `path` and build the dataset rows, as a real run does."""
-    pages: list[dict] = []
+    pages = []
     with pdfplumber.open(path) as pdf:
         for page in pdf.pages:
             pages.append(extract_page(page))
             page.close()
-    records = build_records({"source_id": "eval", "doc_id": "eval"}, pages)
-    heights = {p["page_number"]: p["height"] for p in pages}
-    return Extraction(pages, records["tables"], records["cells"], heights)
+    records = assemble_document(DocumentInfo("eval", "eval", "generic"), pages)
+    heights = {p.page_number: p.height for p in pages}
+    return Extraction(pages, records.tables, records.cells, heights)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -256,10 +257,10 @@ def predicted_regions(ex: Extraction) -> list[tuple[int, tuple[float, float, flo
     """Per-page table boxes of the pipeline, in PDF coordinates (y up) like the ground truth."""
     out = []
     for page in ex.pages:
-        h = page["height"]
-        for table in page["tables"]:
-            x0, top, x1, bottom = table["bbox"]
-            out.append((page["page_number"], (x0, h - bottom, x1, h - top)))
+        h = page.height
+        for table in page.tables:
+            x0, top, x1, bottom = table.bbox
+            out.append((page.page_number, (x0, h - bottom, x1, h - top)))
     return out
 
 
@@ -318,7 +319,7 @@ def score_fuji(pdf: Path, ex: Extraction, verbose: bool) -> PRF:
     expected = fuji_amounts(json.loads(pdf.with_suffix(".json").read_text(encoding="utf-8")))
     # Known flaw: some JSON amounts (the 款's 前年度予算額) are not printed in the section's PDF
     # at all; they are discounted, and listed with -v.
-    printed = unicodedata.normalize("NFKC", "".join(p["text_raw"] for p in ex.pages))
+    printed = unicodedata.normalize("NFKC", "".join(p.text_raw for p in ex.pages))
     absent = [e for e in expected if f"{e[2]:,}" not in printed]
     expected = [e for e in expected if f"{e[2]:,}" in printed]
     if verbose and absent:

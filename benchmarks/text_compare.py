@@ -3,7 +3,7 @@
     python -m benchmarks.text_compare PATH... [--max-pages N]
 
 PATH is a PDF or a folder searched recursively (the corpus is read in place, never copied). For
-every page both texts are normalized with `transforms.text.normalize_text`; the report gives the
+every page both texts are normalized with `transforms.normalize.text.normalize_text`; the report gives the
 character-level similarity with all whitespace removed (what a search or a parser sees), the
 same with character order ignored (same characters, different reading order), the share of
 pages whose normalized lines are identical, and the time each library took. Where a
@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transforms.text import normalize_text
+from transforms.normalize.text import normalize_text
 
 _WS = re.compile(r"\s+")
 

@@ -16,11 +16,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flows import defaults
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
 out = Console()
 err = Console(stderr=True, soft_wrap=True)  # one problem, one line: never wrapped
 
 CatalogOpt = Annotated[Path, typer.Option("--catalog", help="Catalog TOML file.")]
+DEFAULT_CATALOG = Path(defaults.CATALOG)
 DataDirOpt = Annotated[
     str,
     typer.Option(
@@ -51,7 +54,7 @@ def _data_dir_or_exit(location: str):
 
 
 def _load_or_exit(catalog: Path):
-    from flows.refresh import load_catalog
+    from flows.catalog import load_catalog
     from transforms.catalog import CatalogError
 
     if not catalog.exists():
@@ -67,8 +70,8 @@ def _load_or_exit(catalog: Path):
 
 @app.command()
 def run(
-    catalog: CatalogOpt = Path("sources.toml"),
-    data_dir: DataDirOpt = "data",
+    catalog: CatalogOpt = DEFAULT_CATALOG,
+    data_dir: DataDirOpt = defaults.DATA_DIR,
     only: Annotated[
         list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")
     ] = None,
@@ -83,52 +86,63 @@ def run(
     ] = None,
     time_limit: Annotated[
         float, typer.Option("--time-limit", help="Seconds per batch of pages before giving up.")
-    ] = 900.0,
+    ] = defaults.TIME_LIMIT_SECONDS,
     memory_limit: Annotated[
         int, typer.Option("--memory-limit", help="MB per extraction worker.")
-    ] = 3072,
+    ] = defaults.MEMORY_LIMIT_MB,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Fetch, extract, normalize, parse and publish every source of the catalog."""
     _quiet_prefect(verbose)
-    sources = _load_or_exit(catalog)
-    known = {s.id for s in sources}
-    unknown = [o for o in only or [] if o not in known]
-    if unknown:
-        for source_id in unknown:
-            err.print(f"--only {source_id}: no such source in {catalog}")
-        raise typer.Exit(2)
-    from flows.lock import DataDirBusy, data_dir_lock
-    from flows.progress import set_reporter
-    from flows.runner import run_refresh
-
+    _check_only(_load_or_exit(catalog), only, catalog)
     data = _data_dir_or_exit(data_dir)
-    with _progress() as reporter:
-        set_reporter(reporter)
-        try:
-            # Taken here too (the flow re-enters it) so a busy data dir fails before a Prefect
-            # server is started, with one line and no traceback.
-            with data_dir_lock(data.root):
-                state, result = run_refresh(
-                    catalog=str(catalog),
-                    data_dir=data.location,
-                    only=only,
-                    force=force,
-                    workers=workers,
-                    dask_address=dask_address,
-                    time_limit=time_limit,
-                    memory_limit_mb=memory_limit,
-                )
-        except DataDirBusy as exc:
-            err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
-        finally:
-            set_reporter(None)
+    state, result = _run_locked(
+        data,
+        catalog=str(catalog),
+        data_dir=data.location,
+        only=only,
+        force=force,
+        workers=workers,
+        dask_address=dask_address,
+        time_limit=time_limit,
+        memory_limit_mb=memory_limit,
+    )
     if result is None:
         err.print(f"run failed: {state.message}")
         raise typer.Exit(1)
     _print_summary(result)
     raise typer.Exit(0 if state.is_completed() else 1)
+
+
+def _check_only(sources: list, only: list[str] | None, catalog: Path) -> None:
+    known = {s.id for s in sources}
+    unknown = [o for o in only or [] if o not in known]
+    for source_id in unknown:
+        err.print(f"--only {source_id}: no such source in {catalog}")
+    if unknown:
+        raise typer.Exit(2)
+
+
+def _run_locked(data, **params):  # noqa: ANN001, ANN202 - a DataDir; the flow's parameters
+    """Run the flow with a progress display, holding the data dir's lock.
+
+    The lock is taken here too (the flow re-enters it) so a busy data dir fails before a
+    Prefect server is started, with one line and no traceback.
+    """
+    from flows.lock import DataDirBusy, data_dir_lock
+    from flows.progress import set_reporter
+    from flows.runner import run_refresh
+
+    with _progress() as reporter:
+        set_reporter(reporter)
+        try:
+            with data_dir_lock(data.root):
+                return run_refresh(**params)
+        except DataDirBusy as exc:
+            err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        finally:
+            set_reporter(None)
 
 
 class _progress:
@@ -212,8 +226,8 @@ def _print_summary(result: dict) -> None:
 
 @app.command()
 def sources(
-    catalog: CatalogOpt = Path("sources.toml"),
-    data_dir: DataDirOpt = "data",
+    catalog: CatalogOpt = DEFAULT_CATALOG,
+    data_dir: DataDirOpt = defaults.DATA_DIR,
 ) -> None:
     """List the catalog with each source's last fetch and publish state."""
     from flows.store import read_fetch_log, read_state
@@ -252,7 +266,7 @@ def query(
             help="SQL over the views documents, pages, tables, cells, requests, request_targets."
         ),
     ],
-    data_dir: DataDirOpt = "data",
+    data_dir: DataDirOpt = defaults.DATA_DIR,
     limit: Annotated[int, typer.Option("--limit", help="Rows to show at most.")] = 50,
 ) -> None:
     """Query the published datasets with DuckDB, each dataset available as a view of its name."""
@@ -292,11 +306,15 @@ def query(
 
 @app.command()
 def serve(
-    catalog: CatalogOpt = Path("sources.toml"),
-    data_dir: DataDirOpt = "data",
-    cron: Annotated[str, typer.Option("--cron", help="Cron schedule (Asia/Tokyo).")] = "0 6 * * 1",
-    timezone: Annotated[str, typer.Option("--timezone")] = "Asia/Tokyo",
-    name: Annotated[str, typer.Option("--name", help="Deployment name.")] = "weekly",
+    catalog: CatalogOpt = DEFAULT_CATALOG,
+    data_dir: DataDirOpt = defaults.DATA_DIR,
+    cron: Annotated[str, typer.Option("--cron", help="Cron schedule.")] = defaults.CRON,
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="Timezone of the schedule.")
+    ] = defaults.TIMEZONE,
+    name: Annotated[
+        str, typer.Option("--name", help="Deployment name.")
+    ] = defaults.DEPLOYMENT_NAME,
 ) -> None:
     """Register the refresh flow as a scheduled deployment and serve it (needs a Prefect server)."""
     _quiet_prefect(False, level="INFO")  # served runs log to the UI
@@ -314,7 +332,7 @@ def serve(
 
 @app.command()
 def report(
-    data_dir: DataDirOpt = "data",
+    data_dir: DataDirOpt = defaults.DATA_DIR,
     only: Annotated[
         list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")
     ] = None,
@@ -330,7 +348,7 @@ def report(
     ] = 1.25,
 ) -> None:
     """Write a static HTML report of what was extracted: pages with table overlays, cells, items."""
-    from flows.report import ReportError, build_report
+    from report import ReportError, build_report
 
     try:
         result = build_report(
@@ -357,14 +375,13 @@ def report(
 def inspect(
     source_id: Annotated[str, typer.Argument(help="Source id, as in the catalog.")],
     page: Annotated[int, typer.Option("--page", min=1, help="PDF page number (1-based).")],
-    data_dir: DataDirOpt = "data",
+    data_dir: DataDirOpt = defaults.DATA_DIR,
     png: Annotated[
         Path | None, typer.Option("--png", help="Write the page with its table overlays here.")
     ] = None,
 ) -> None:
     """Show one page: its tables in the terminal and, with --png, the page with their boxes drawn."""
-    from flows.report import ReportError, inspect_page
-    from transforms.report_model import body_rows, column_headers
+    from report import ReportError, inspect_page
 
     try:
         found = inspect_page(data_dir, source_id, page, png)
@@ -389,6 +406,24 @@ def inspect(
             highlight=False,
             soft_wrap=True,
         )
+    _print_page_tables(view, doc)
+    for problem in found.problems:
+        err.print(problem, markup=False, highlight=False, soft_wrap=True)
+    if found.png is not None:
+        out.print(f"Wrote {found.png}", markup=False, highlight=False, soft_wrap=True)
+    elif png is None:
+        out.print(
+            "Add --png FILE for the page image with the tables' boxes drawn.",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def _print_page_tables(view, doc) -> None:  # noqa: ANN001 - report.model views
+    """The tables of a page as terminal tables, with only the rows printed on that page."""
+    from report.model import body_rows, column_headers
+
     tables = {t.table_id: t for t in doc.tables}
     for overlay in view.overlays:
         table = tables[overlay.table_id]
@@ -405,17 +440,6 @@ def inspect(
         out.print(grid)
         for problem in table.problems:
             err.print(f"{table.label}: {problem}", markup=False, highlight=False, soft_wrap=True)
-    for problem in found.problems:
-        err.print(problem, markup=False, highlight=False, soft_wrap=True)
-    if found.png is not None:
-        out.print(f"Wrote {found.png}", markup=False, highlight=False, soft_wrap=True)
-    elif png is None:
-        out.print(
-            "Add --png FILE for the page image with the tables' boxes drawn.",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
 
 
 def main() -> None:

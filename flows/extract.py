@@ -17,8 +17,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_TIME_LIMIT = 900.0  # seconds per batch
-DEFAULT_MEMORY_LIMIT_MB = 3072
+from flows import defaults
+from transforms.records import PageBatch, PageRecord
 
 
 class ExtractError(Exception):
@@ -27,8 +27,35 @@ class ExtractError(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    time_seconds: float = DEFAULT_TIME_LIMIT
-    memory_mb: int = DEFAULT_MEMORY_LIMIT_MB
+    """The caps of one guarded worker: wall time per batch, address space."""
+
+    time_seconds: float = defaults.TIME_LIMIT_SECONDS
+    memory_mb: int = defaults.MEMORY_LIMIT_MB
+
+
+@dataclass(frozen=True)
+class RemotePdf:
+    """For a data dir given as a URL: where a worker without the PDF gets its own copy, and the
+    machine the flow runs on (a worker elsewhere sends its records back with the result)."""
+
+    data_root: str
+    sha256: str
+    flow_host: str
+
+
+@dataclass(frozen=True)
+class ExtractJob:
+    """One batch of one document for one extraction worker."""
+
+    source_id: str
+    pdf_path: str
+    first: int
+    last: int
+    work_dir: str
+    password: str | None = None
+    limits: Limits = Limits()
+    fast_path: bool = True
+    remote: RemotePdf | None = None
 
 
 def describe_open_error(exc: BaseException) -> str:
@@ -108,6 +135,48 @@ def _hit_memory_limit(limit_bytes: int) -> bool:
     return False
 
 
+class _WorkerFailed(Exception):
+    """Ends the worker with `code` (3: unreadable, 4: memory) and a one-line reason on stderr."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+
+
+def _failure(exc: BaseException, where: str, limit: int) -> _WorkerFailed:
+    if isinstance(exc, MemoryError) or _hit_memory_limit(limit):
+        return _WorkerFailed(4, f"{where}memory limit exceeded")
+    return _WorkerFailed(3, f"{where}{describe_open_error(exc)}")
+
+
+def _page_labels(pdf) -> list[str] | None:  # noqa: ANN001 - a pdfplumber PDF
+    try:
+        return list(pdf.doc.get_page_labels())
+    except Exception:  # noqa: BLE001 - most PDFs have no page labels
+        return None
+
+
+def _read_batch(pdf, light, first: int, last: int, limit: int) -> PageBatch:  # noqa: ANN001
+    """Pages `first`..`last`: each from pdfium's fast path when it gives the same record, else
+    through pdfplumber, closed right after so memory stays at one page's worth."""
+    from transforms.extract.page import extract_page
+
+    batch = PageBatch(first, last, [], _page_labels(pdf) if first == 1 else None)
+    for index in range(first - 1, min(last, len(pdf.pages))):
+        record = _extract_fast(light, index, pdf) if light is not None else None
+        if record is not None:
+            batch.pages.append(record)
+            continue
+        page = pdf.pages[index]
+        try:
+            batch.pages.append(extract_page(page))
+        except Exception as exc:  # noqa: BLE001 - every parser failure becomes one clear line
+            raise _failure(exc, f"page {index + 1}: ", limit) from None
+        finally:
+            page.close()
+    return batch
+
+
 def _worker_main(argv: list[str]) -> int:
     pdf_path, password, first, last, out_path, memory_mb, *options = argv
     limit = int(memory_mb) * 1024 * 1024
@@ -115,50 +184,29 @@ def _worker_main(argv: list[str]) -> int:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     import pdfplumber
 
-    from transforms.page import extract_page
-
     try:
-        pdf = pdfplumber.open(pdf_path, password=password or None)
-    except Exception as exc:  # noqa: BLE001 - every parser failure becomes one clear line
-        if isinstance(exc, MemoryError) or _hit_memory_limit(limit):
-            print("memory limit exceeded while opening the PDF", file=sys.stderr)
-            return 4
-        print(describe_open_error(exc), file=sys.stderr)
-        return 3
-    light = _open_light(pdf_path, password) if "exact" not in options else None
-    result: dict = {"pages": [], "page_labels": None}
-    try:
-        if int(first) == 1:
-            try:
-                result["page_labels"] = list(pdf.doc.get_page_labels())
-            except Exception:  # noqa: BLE001 - most PDFs have no page labels
-                result["page_labels"] = None
-        page_count = len(pdf.pages)
-        if light is not None and len(light) != page_count:
+        try:
+            pdf = pdfplumber.open(pdf_path, password=password or None)
+        except Exception as exc:  # noqa: BLE001
+            failed = _failure(exc, "", limit)
+            if failed.code == 4:
+                raise _WorkerFailed(4, "memory limit exceeded while opening the PDF") from None
+            raise failed from None
+        light = _open_light(pdf_path, password) if "exact" not in options else None
+        if light is not None and len(light) != len(pdf.pages):
             light.close()  # the two parsers disagree about the document: trust pdfplumber alone
             light = None
-        for index in range(int(first) - 1, min(int(last), page_count)):
-            record = _extract_fast(light, index, pdf) if light is not None else None
-            if record is not None:
-                result["pages"].append(record)
-                continue
-            page = pdf.pages[index]
-            try:
-                result["pages"].append(extract_page(page))
-            except Exception as exc:  # noqa: BLE001
-                if isinstance(exc, MemoryError) or _hit_memory_limit(limit):
-                    print(f"page {index + 1}: memory limit exceeded", file=sys.stderr)
-                    return 4
-                print(f"page {index + 1}: {describe_open_error(exc)}", file=sys.stderr)
-                return 3
-            finally:
-                page.close()  # drops the parsed objects: memory stays at one page's worth
-    finally:
-        pdf.close()
-        if light is not None:
-            light.close()
+        try:
+            batch = _read_batch(pdf, light, int(first), int(last), limit)
+        finally:
+            pdf.close()
+            if light is not None:
+                light.close()
+    except _WorkerFailed as failed:
+        print(str(failed), file=sys.stderr)
+        return failed.code
     with open(out_path, "wb") as handle:
-        pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(batch, handle, protocol=pickle.HIGHEST_PROTOCOL)
     return 0
 
 
@@ -172,9 +220,9 @@ def _open_light(pdf_path: str, password: str | None):  # noqa: ANN202 - a pypdfi
         return None
 
 
-def _extract_fast(light, index: int, pdf) -> dict | None:  # noqa: ANN001 - pypdfium2/pdfplumber documents
-    """The page's record from pdfium when that gives the same record (see transforms.prefilter)."""
-    from transforms.prefilter import extract_page_fast
+def _extract_fast(light, index: int, pdf) -> PageRecord | None:  # noqa: ANN001 - pypdfium2/pdfplumber documents
+    """The page's record from pdfium when that gives the same record (see transforms.extract.fast)."""
+    from transforms.extract.fast import extract_page_fast
 
     try:
         page = light[index]
@@ -201,7 +249,7 @@ def extract_batch(
     password: str | None = None,
     limits: Limits = Limits(),
     fast: bool = True,
-) -> dict:
+) -> PageBatch:
     """Extract pages `first`..`last` (1-based, inclusive) in a guarded child process."""
     out = extract_batch_to_file(pdf_path, first, last, work_dir, password, limits, fast)
     try:
@@ -210,10 +258,32 @@ def extract_batch(
         Path(out).unlink(missing_ok=True)
 
 
-def load_batch(path: str | Path) -> dict:
-    """A batch's records ({"pages": [...], "page_labels": ...}) as the worker wrote them."""
+def load_batch(path: str | Path) -> PageBatch:
+    """A batch's records as the worker wrote them."""
     with open(path, "rb") as handle:
         return pickle.load(handle)
+
+
+def _worker_failure(
+    completed: subprocess.CompletedProcess, first: int, last: int, limits: Limits
+) -> str:
+    """The one-line reason a worker ended badly, from its exit code and last stderr line."""
+    lines = [line for line in completed.stderr.strip().splitlines() if line.strip()]
+    reason = lines[-1] if lines else f"worker exited with code {completed.returncode}"
+    if completed.returncode == 4 or "MemoryError" in completed.stderr:
+        return f"pages {first}-{last}: memory limit of {limits.memory_mb} MB exceeded"
+    if completed.returncode == -signal.SIGABRT and limits.memory_mb > 0:
+        # native code (pdfium) aborts when an allocation fails under the address-space cap
+        return (
+            f"pages {first}-{last}: worker aborted (signal {signal.SIGABRT.value}), most likely "
+            f"the memory limit of {limits.memory_mb} MB exceeded"
+        )
+    if completed.returncode < 0:
+        return (
+            f"pages {first}-{last}: worker killed by signal {-completed.returncode}"
+            " (out of memory, or stopped from outside)"
+        )
+    return reason
 
 
 def extract_batch_to_file(
@@ -263,22 +333,7 @@ def extract_batch_to_file(
         ) from None
     if completed.returncode != 0:
         Path(out).unlink(missing_ok=True)
-        lines = [line for line in completed.stderr.strip().splitlines() if line.strip()]
-        reason = lines[-1] if lines else f"worker exited with code {completed.returncode}"
-        if completed.returncode == 4 or "MemoryError" in completed.stderr:
-            reason = f"pages {first}-{last}: memory limit of {limits.memory_mb} MB exceeded"
-        elif completed.returncode == -signal.SIGABRT and limits.memory_mb > 0:
-            # native code (pdfium) aborts when an allocation fails under the address-space cap
-            reason = (
-                f"pages {first}-{last}: worker aborted (signal {signal.SIGABRT.value}), most likely "
-                f"the memory limit of {limits.memory_mb} MB exceeded"
-            )
-        elif completed.returncode < 0:
-            reason = (
-                f"pages {first}-{last}: worker killed by signal {-completed.returncode}"
-                " (out of memory, or stopped from outside)"
-            )
-        raise ExtractError(reason)
+        raise ExtractError(_worker_failure(completed, first, last, limits))
     return out
 
 

@@ -11,18 +11,18 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 import httpx
 
+from flows import defaults
 from flows.store import DataDir, append_fetch_log, read_fetch_log
 from transforms.catalog import Source
+from transforms.records import FetchResult
 
 MAX_BYTES = 200 * 1024 * 1024
-TIMEOUT_SECONDS = 60.0
 MAX_REDIRECTS = 10
 USER_AGENT = "teian/0.1 (+https://github.com/teian-data/teian; open data pipeline)"
 ARCHIVE_BASE = "https://web.archive.org/web"  # TEIAN_ARCHIVE_BASE overrides it (a mirror, or tests)
@@ -39,19 +39,6 @@ class TransientFetchError(FetchError):
 
 class SourceGone(FetchError):
     """404/410 or a name that does not resolve: the document may live on in an archive."""
-
-
-@dataclass
-class FetchResult:
-    source_id: str
-    path: str
-    sha256: str
-    size_bytes: int
-    fetched_from: str
-    retrieved_at: str
-    outcome: str  # "new" | "unchanged" | "not-modified"
-    etag: str | None = None
-    last_modified: str | None = None
 
 
 def now_utc() -> str:
@@ -273,10 +260,102 @@ def _receive(
     return tmp_path, digest.hexdigest(), size, response
 
 
+def _new_attempt(source: Source, url: str) -> dict:
+    """A fetch-log record of one try at one URL, filled in as the try goes."""
+    return {
+        "time": now_utc(),
+        "source_id": source.id,
+        "url": url,
+        "status": None,
+        "bytes": None,
+        "sha256": None,
+        "etag": None,
+        "last_modified": None,
+        "fetched_from": None,
+        "archive": url != source.url,
+        "error": None,
+    }
+
+
+def _result(source: Source, path: Path, attempt: dict, outcome: str) -> FetchResult:
+    return FetchResult(
+        source_id=source.id,
+        path=str(path),
+        sha256=attempt["sha256"],
+        size_bytes=path.stat().st_size if attempt["bytes"] is None else attempt["bytes"],
+        fetched_from=attempt["fetched_from"],
+        retrieved_at=attempt["time"],
+        outcome=outcome,
+        etag=attempt["etag"],
+        last_modified=attempt["last_modified"],
+    )
+
+
+def _conditional_headers(previous: dict | None) -> dict[str, str]:
+    headers = {}
+    if previous and previous.get("etag"):
+        headers["If-None-Match"] = previous["etag"]
+    if previous and previous.get("last_modified"):
+        headers["If-Modified-Since"] = previous["last_modified"]
+    return headers
+
+
+def _fetch_http(
+    source: Source, data_dir: DataDir, url: str, attempt: dict, timeout: float, max_bytes: int
+) -> tuple[Path, str, int] | FetchResult:
+    """Download `url` (conditionally, when an earlier copy of it is stored): the temp file, or
+    the stored copy's result on 304 Not Modified."""
+    previous = _last_success(data_dir, source.id, url)
+    raw_dir = data_dir.raw_dir(source.id)
+    tmp, sha256, size, response = _download(
+        url, raw_dir, _conditional_headers(previous), timeout, max_bytes
+    )
+    attempt.update(
+        status=response.status_code,
+        etag=response.headers.get("etag"),
+        last_modified=response.headers.get("last-modified"),
+        fetched_from=str(response.url),
+    )
+    if tmp is not None:
+        return tmp, sha256, size
+    if previous is None:
+        raise FetchError(f"{url} answered 304 Not Modified to a request that was not conditional")
+    attempt.update(
+        sha256=previous["sha256"],
+        bytes=previous.get("bytes"),
+        etag=attempt["etag"] or previous.get("etag"),
+        last_modified=attempt["last_modified"] or previous.get("last_modified"),
+        fetched_from=previous.get("fetched_from") or url,
+    )
+    append_fetch_log(data_dir, source.id, attempt)
+    path = data_dir.ensure_local(data_dir.raw_pdf(source.id, previous["sha256"]))
+    attempt["bytes"] = path.stat().st_size
+    return _result(source, path, attempt, "not-modified")
+
+
+def _fetch_once(
+    source: Source, data_dir: DataDir, url: str, attempt: dict, timeout: float, max_bytes: int
+) -> FetchResult:
+    if url.startswith(("http://", "https://")):
+        got = _fetch_http(source, data_dir, url, attempt, timeout, max_bytes)
+        if isinstance(got, FetchResult):
+            return got
+        tmp, sha256, size = got
+    else:
+        if url != source.url:
+            raise FetchError(f"archive url {url} must be http(s)")
+        tmp, sha256, size = _copy_local(source, data_dir, data_dir.raw_dir(source.id))
+        attempt.update(status="file", fetched_from=url)
+    path, created = _store(data_dir, source.id, tmp, sha256)
+    attempt.update(sha256=sha256, bytes=size)
+    append_fetch_log(data_dir, source.id, attempt)
+    return _result(source, path, attempt, "new" if created else "unchanged")
+
+
 def fetch_source(
     source: Source,
     data_dir: DataDir,
-    timeout: float = TIMEOUT_SECONDS,
+    timeout: float = defaults.FETCH_TIMEOUT_SECONDS,
     max_bytes: int = MAX_BYTES,
 ) -> FetchResult:
     """Fetch `source` into the raw store and log every attempt. Raises FetchError on failure.
@@ -285,89 +364,19 @@ def fetch_source(
     catalog allows one; `fetched_from` then says where the bytes really came from (the final URL
     after redirects), so a figure can always be traced to the copy it was read from.
     """
-    raw_dir = data_dir.raw_dir(source.id)
-    raw_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.raw_dir(source.id).mkdir(parents=True, exist_ok=True)
     fallback = archive_url_for(source)
     errors: list[str] = []
     for url in [source.url] + ([fallback] if fallback else []):
-        attempt = {
-            "time": now_utc(),
-            "source_id": source.id,
-            "url": url,
-            "status": None,
-            "bytes": None,
-            "sha256": None,
-            "etag": None,
-            "last_modified": None,
-            "fetched_from": None,
-            "archive": url != source.url,
-            "error": None,
-        }
+        attempt = _new_attempt(source, url)
         try:
-            if url.startswith(("http://", "https://")):
-                headers = {}
-                previous = _last_success(data_dir, source.id, url)
-                if previous:
-                    if previous.get("etag"):
-                        headers["If-None-Match"] = previous["etag"]
-                    if previous.get("last_modified"):
-                        headers["If-Modified-Since"] = previous["last_modified"]
-                tmp, sha256, size, response = _download(url, raw_dir, headers, timeout, max_bytes)
-                attempt.update(
-                    status=response.status_code,
-                    etag=response.headers.get("etag"),
-                    last_modified=response.headers.get("last-modified"),
-                    fetched_from=str(response.url),
-                )
-                if tmp is None:  # 304 Not Modified: the stored file is still current
-                    assert previous is not None
-                    attempt.update(
-                        sha256=previous["sha256"],
-                        bytes=previous.get("bytes"),
-                        etag=attempt["etag"] or previous.get("etag"),
-                        last_modified=attempt["last_modified"] or previous.get("last_modified"),
-                        fetched_from=previous.get("fetched_from") or url,
-                    )
-                    append_fetch_log(data_dir, source.id, attempt)
-                    path = data_dir.ensure_local(data_dir.raw_pdf(source.id, previous["sha256"]))
-                    return FetchResult(
-                        source.id,
-                        str(path),
-                        previous["sha256"],
-                        path.stat().st_size,
-                        attempt["fetched_from"],
-                        attempt["time"],
-                        "not-modified",
-                        attempt["etag"],
-                        attempt["last_modified"],
-                    )
-            else:
-                if url != source.url:
-                    raise FetchError(f"archive url {url} must be http(s)")
-                tmp, sha256, size = _copy_local(source, data_dir, raw_dir)
-                attempt.update(status="file", fetched_from=url)
-            path, created = _store(data_dir, source.id, tmp, sha256)
-            attempt.update(sha256=sha256, bytes=size)
-            append_fetch_log(data_dir, source.id, attempt)
-            return FetchResult(
-                source.id,
-                str(path),
-                sha256,
-                size,
-                attempt["fetched_from"],
-                attempt["time"],
-                "new" if created else "unchanged",
-                attempt["etag"],
-                attempt["last_modified"],
-            )
-        except SourceGone as exc:
-            attempt["error"] = str(exc)
-            append_fetch_log(data_dir, source.id, attempt)
-            errors.append(str(exc))
-            continue  # try the archived copy, if the catalog allows one
+            return _fetch_once(source, data_dir, url, attempt, timeout, max_bytes)
         except FetchError as exc:
             attempt["error"] = str(exc)
             append_fetch_log(data_dir, source.id, attempt)
+            if isinstance(exc, SourceGone):
+                errors.append(str(exc))
+                continue  # try the archived copy, if the catalog allows one
             if errors:  # the source is gone and its archived copy failed too
                 raise exc.__class__(f"{errors[0]}; archived copy: {exc}") from None
             raise
@@ -376,7 +385,3 @@ def fetch_source(
     raise SourceGone(
         errors[0] + " (no archived copy: set `archive = true` or `archive_url` in the catalog)"
     )
-
-
-def result_dict(result: FetchResult) -> dict:
-    return asdict(result)

@@ -16,11 +16,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 LOCK_NAME = ".teian.lock"
+WORK_DIR = "work"  # per-run files only: extraction batches, staged datasets
 # Temp files of interrupted writes: raw downloads (flows.fetch), atomic replaces and copies
 # from a remote data dir into its cache (flows.store).
 STALE_PATTERNS = (
@@ -39,13 +41,22 @@ class DataDirBusy(Exception):
 
 
 def sweep_stale_temp_files(root: Path) -> list[Path]:
-    """Remove temp files of writes that never finished; only safe while holding the lock."""
+    """Remove temp files of writes that never finished, and everything a run left in work/
+    (batch files, staged datasets): only safe while holding the lock."""
     removed = []
     for folder, pattern in STALE_PATTERNS:
         for path in (root / folder).glob(pattern):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
                 removed.append(path)
+    work = root / WORK_DIR
+    if work.is_dir():
+        for path in work.iterdir():
+            removed.append(path)
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
     return removed
 
 

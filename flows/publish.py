@@ -1,8 +1,16 @@
-"""Turn one document's extracted pages into published datasets, and record what was published.
+"""One document's extracted batches in, its published datasets and history out.
 
-Order matters for crash safety: the per-document datasets are replaced first (each atomically),
-then the `documents` history, then the source's state file. A crash anywhere before the state
-file is written leaves the state saying "not yet published", so the next run simply redoes it.
+Three steps, each a task of its own in the flow so the UI shows where the time goes:
+
+1. `stage_document` (normalize): batches → the assembled pages/tables/cells, written to staged
+   Parquet files in the work dir a few pages at a time, so memory does not grow with the document.
+2. `parse_document`: the document's kind reads the staged datasets it needs and returns its own
+   datasets and the columns it fills in tables and cells; those are staged too.
+3. `publish_document`: each staged file replaces the published one (atomically), then the
+   `documents` history, then the source's state file.
+
+Order matters for crash safety: a crash anywhere before the state file is written leaves the
+state saying "not yet published", so the next run simply redoes the document.
 """
 
 from __future__ import annotations
@@ -10,26 +18,36 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import shutil
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
 
 from flows.extract import load_batch
 from flows.store import (
     DataDir,
-    DatasetWriter,
-    dataset_writer,
+    dataset_writer_at,
+    publish_file,
     read_dataset,
     read_state,
     remove_dataset,
     write_dataset,
+    write_staged,
     write_state,
 )
+from transforms import kinds
+from transforms.assemble.document import DocumentAssembler, DocumentStats
 from transforms.catalog import Source
-from transforms.document import build_records
-from transforms.schemas import PIPELINE_VERSION
-from transforms.tags import load_default_taxonomy
-from transforms.teian import parse_requests
+from transforms.records import BatchRef, DocumentInfo, FetchResult, PageBatch, PageRecord
+from transforms.schemas import DOCUMENT_DATASETS, PIPELINE_VERSION
+
+# Rows are built and written this many pages at a time: the transient rows (a budget page holds
+# ~150 cells) then take the same memory whatever the batch size and the document's length.
+CHUNK_PAGES = 16
+ASSEMBLED = ("pages", "tables", "cells")
 
 
 def source_fingerprint(source: Source) -> str:
@@ -42,6 +60,7 @@ def source_fingerprint(source: Source) -> str:
 
 
 def is_unchanged(data_dir: DataDir, source: Source, sha256: str) -> bool:
+    """Published from these bytes, by this pipeline version, from this catalog entry."""
     state = read_state(data_dir, source.id)
     return bool(
         state
@@ -52,27 +71,129 @@ def is_unchanged(data_dir: DataDir, source: Source, sha256: str) -> bool:
     )
 
 
+def document_info(source: Source, fetch: FetchResult) -> DocumentInfo:
+    return DocumentInfo(
+        source_id=source.id,
+        doc_id=fetch.doc_id,
+        kind=source.kind,
+        title=source.title,
+        publisher=source.publisher,
+        fiscal_year=source.fiscal_year,
+        edition=source.edition,
+    )
+
+
+@dataclass
+class StagedDocument:
+    """A document's datasets written in the work dir, not yet published."""
+
+    doc: DocumentInfo
+    folder: str
+    files: dict[str, str] = field(default_factory=dict)  # dataset → staged Parquet file
+    rows: dict[str, int] = field(default_factory=dict)  # dataset → rows written
+    warnings: list[str] = field(default_factory=list)
+    stats: DocumentStats = field(default_factory=DocumentStats)
+
+
+# -- 1. normalize: assemble the batches into staged pages/tables/cells --------------------------
+
+
+def _batch_of(ref: BatchRef | PageBatch) -> PageBatch:
+    if isinstance(ref, PageBatch):
+        return ref
+    return ref.batch if ref.batch is not None else load_batch(ref.path or "")
+
+
+def _page_chunks(
+    batches: Iterable[BatchRef | PageBatch],
+) -> Iterator[tuple[PageBatch, list[PageRecord]]]:
+    """The batches' pages in page order, CHUNK_PAGES at a time; a batch's file is read when the
+    previous one is used up."""
+    for ref in batches:
+        batch = _batch_of(ref)
+        pages = sorted(batch.pages, key=lambda p: p.page_number)
+        for start in range(0, len(pages), CHUNK_PAGES):
+            yield batch, pages[start : start + CHUNK_PAGES]
+
+
+def stage_document(
+    data_dir: DataDir, doc: DocumentInfo, batches: Iterable[BatchRef | PageBatch]
+) -> StagedDocument:
+    """Assemble and normalize a document's batches (in page order, as they come) into staged
+    pages/tables/cells files. A list is put in page order first."""
+    if isinstance(batches, list):
+        batches = sorted(batches, key=lambda b: b.first)
+    folder = data_dir.work / doc.source_id / f"staged-{doc.doc_id}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    staged = StagedDocument(doc, str(folder))
+    assembler = DocumentAssembler(doc)
+    with contextlib.ExitStack() as stack:
+        writers = {
+            name: stack.enter_context(dataset_writer_at(name, folder / f"{name}.parquet"))
+            for name in ASSEMBLED
+        }
+        for batch, pages in _page_chunks(batches):
+            _write_piece(writers, assembler.add_pages(pages, batch.page_labels))
+        _write_piece(writers, assembler.finish())
+    staged.files = {name: str(folder / f"{name}.parquet") for name in ASSEMBLED}
+    staged.rows = {name: writers[name].rows_written for name in ASSEMBLED}
+    staged.stats = assembler.stats
+    staged.warnings = assembler.stats.warnings()
+    return staged
+
+
+def _write_piece(writers: dict, piece) -> None:  # noqa: ANN001 - an assemble.document.Piece
+    writers["pages"].write(piece.pages)
+    writers["tables"].write(piece.tables)
+    writers["cells"].write(piece.cells)
+
+
+# -- 2. parse: the document's kind ---------------------------------------------------------------
+
+
+def parse_document(staged: StagedDocument) -> StagedDocument:
+    """Run the document's kind over the staged datasets; stage what it returns."""
+    kind = kinds.load(staged.doc.kind)
+    inputs = {name: pq.read_table(staged.files[name]) for name in kind.INPUTS}
+    parsed = kind.parse(staged.doc, inputs)
+    folder = Path(staged.folder)
+    for name in kind.DATASETS:
+        rows = parsed.datasets.get(name, [])
+        staged.files[name] = str(write_staged(name, folder / f"{name}.parquet", rows))
+        staged.rows[name] = len(rows)
+    if parsed.table_columns:
+        for name in ("tables", "cells"):
+            table = pq.read_table(staged.files[name])
+            filled = kinds.fill_table_columns(table, parsed.table_columns)
+            pq.write_table(filled, staged.files[name], compression="zstd")
+    staged.warnings = staged.warnings + parsed.warnings
+    return staged
+
+
+# -- 3. publish ------------------------------------------------------------------------------------
+
+
 def _timestamp(value: str | None) -> datetime | None:
     if not value:
         return None
     return datetime.fromisoformat(value).astimezone(UTC)
 
 
-def _document_row(source: Source, fetch: dict | None, **fields) -> dict:
-    sha = fetch.get("sha256") if fetch else None
+def _document_row(source: Source, fetch: FetchResult | None, **fields) -> dict:
     return {
         "source_id": source.id,
-        "doc_id": sha[:16] if sha else None,
-        "sha256": sha,
+        "doc_id": fetch.doc_id if fetch else None,
+        "sha256": fetch.sha256 if fetch else None,
         "title": source.title,
         "publisher": source.publisher,
         "kind": source.kind,
         "fiscal_year": source.fiscal_year,
         "edition": source.edition,
         "url": source.url,
-        "fetched_from": fetch.get("fetched_from") if fetch else None,
-        "retrieved_at": _timestamp(fetch.get("retrieved_at")) if fetch else datetime.now(UTC),
-        "size_bytes": fetch.get("size_bytes") if fetch else None,
+        "fetched_from": fetch.fetched_from if fetch else None,
+        "retrieved_at": _timestamp(fetch.retrieved_at) if fetch else datetime.now(UTC),
+        "size_bytes": fetch.size_bytes if fetch else None,
         "pipeline_version": PIPELINE_VERSION,
         **fields,
     }
@@ -99,7 +220,7 @@ def append_document(data_dir: DataDir, source: Source, row: dict, make_current: 
 
 
 def record_failure(
-    data_dir: DataDir, source: Source, fetch: dict | None, stage: str, error: str
+    data_dir: DataDir, source: Source, fetch: FetchResult | None, stage: str, error: str
 ) -> None:
     """A failed source keeps its last good data; only its history and state note the failure."""
     row = _document_row(
@@ -118,220 +239,59 @@ def record_failure(
     write_state(data_dir, source.id, state)
 
 
-def _batch_records(batch: dict) -> dict:
-    """A batch as the extraction task left it: its records, or the path of the file holding them."""
-    if "pages" in batch:
-        return batch
-    return load_batch(batch["path"])
-
-
-# Rows are built and written this many pages at a time: the transient rows (a budget page holds
-# ~150 cells) then take the same memory whatever the batch size and the document's length.
-CHUNK_PAGES = 16
-
-
-def _page_chunks(batches: Iterable[dict]) -> Iterator[tuple[list[str] | None, list[dict]]]:
-    """The batches' page records in page order, CHUNK_PAGES at a time, each with the PDF's page
-    labels if its batch read them; a batch's file is read when the previous one is used up."""
-    for batch in batches:
-        loaded = _batch_records(batch)
-        pages = sorted(loaded["pages"], key=lambda p: p["page_number"])
-        for start in range(0, len(pages), CHUNK_PAGES):
-            yield loaded.get("page_labels"), pages[start : start + CHUNK_PAGES]
-
-
-def iter_document_records(
-    ids: dict, batches: Iterable[dict], labels: list[str] | None = None
-) -> Iterator[dict[str, list[dict]]]:
-    """The document's `pages`, `tables` and `cells` rows, piece by piece, in page order.
-
-    `batches` are taken in page order as they come (a list is sorted first), so publishing can
-    start while later batches are still being extracted. Only one chunk's rows (plus the pages
-    of a table still running at the chunk's end) are in memory at a time: a table on a chunk's
-    last page may continue on the next chunk's first page, so it is held back and its pages are
-    fed again with the next chunk. Tables are identified by page and position, so a
-    table built twice gets the same id and is emitted once. The PDF's page labels are read from
-    the batch holding page 1 unless given.
-    """
-    if isinstance(batches, list):
-        batches = sorted(batches, key=lambda b: b.get("first") or 0)
-    carry: list[dict] = []
-    emitted: set[str] = set()
-    held: dict[str, list[dict]] = {"tables": [], "cells": []}
-    for batch_labels, new_pages in _page_chunks(batches):
-        labels = labels or batch_labels
-        pages = carry + new_pages
-        offset = pages[0]["page_number"] - 1
-        records = build_records(ids, pages, labels[offset:] if labels else None)
-        end_page = pages[-1]["page_number"]
-        held_ids = {t["table_id"] for t in records["tables"] if t["page_last"] == end_page}
-        tables = [t for t in records["tables"] if t["table_id"] not in held_ids | emitted]
-        done = {t["table_id"] for t in tables}
-        emitted |= done
-        yield {
-            "pages": [
-                p for p in records["pages"] if p["page_number"] >= new_pages[0]["page_number"]
-            ],
-            "tables": tables,
-            "cells": [c for c in records["cells"] if c["table_id"] in done],
-        }
-        held = {
-            "tables": [t for t in records["tables"] if t["table_id"] in held_ids],
-            "cells": [c for c in records["cells"] if c["table_id"] in held_ids],
-        }
-        carry_from = min((t["page_first"] for t in held["tables"]), default=None)
-        carry = [p for p in pages if carry_from is not None and p["page_number"] >= carry_from]
-    if held["tables"]:  # the tables running to the document's last page
-        yield {"pages": [], **held}
-
-
 def publish_document(
-    data_dir: DataDir, source: Source, fetch: dict, batches: Iterable[dict]
+    data_dir: DataDir, source: Source, fetch: FetchResult, staged: StagedDocument
 ) -> dict:
-    """Build every dataset of one document from its extracted batches and publish them.
-
-    `batches` are the extraction results in page order — records, or {"path", "first", "last"}
-    references to the files holding them — as a list or as an iterator that yields each batch
-    when it is ready. Rows are written batch by batch, so memory does not grow with the
-    document's length (a 提案要求 document keeps its page texts, which the item parser reads, and
-    its few tables, which wait for the items they belong to).
-    """
-    sha = fetch["sha256"]
-    ids = {"source_id": source.id, "doc_id": sha[:16]}
-    if isinstance(batches, list):
-        batches = sorted(batches, key=lambda b: b.get("first") or 0)
-    warnings: list[str] = []
-    requests: list[dict] = []
-    targets: list[dict] = []
-    counts = {"pages": 0, "tables": 0, "cells": 0, "chars": 0}
-    unreadable: list[int] = []
-    teian = source.kind == "teian"
-    page_rows: list[dict] = []
-
-    def take_pages(rows: list[dict]) -> None:
-        counts["pages"] += len(rows)
-        counts["chars"] += sum(p.get("n_chars") or 0 for p in rows)
-        unreadable.extend(p["page_number"] for p in rows if p["n_unreadable"])
-
-    def write_tables(table_out: DatasetWriter, cell_out: DatasetWriter, piece: dict) -> None:
-        if teian:
-            _attach_items(piece, requests)
-        table_out.write(piece["tables"])
-        cell_out.write(piece["cells"])
-        counts["tables"] += len(piece["tables"])
-        counts["cells"] += len(piece["cells"])
-
-    with contextlib.ExitStack() as stack:
-        page_out = stack.enter_context(dataset_writer(data_dir, "pages", source.id))
-        held_tables: list[dict] = []  # a 提案要求 document's tables wait for the item parser
-        if teian:
-            # The item parser needs every page's text before tables can be given their item.
-            # Their tables are few (prose documents), so they are kept rather than rebuilt.
-            for piece in iter_document_records(ids, batches):
-                page_out.write(piece["pages"])
-                take_pages(piece["pages"])
-                page_rows.extend(piece["pages"])
-                held_tables.append({"tables": piece["tables"], "cells": piece["cells"]})
-            items, warnings = parse_requests(page_rows, load_default_taxonomy())
-            page_rows.clear()
-            for item in items:
-                row = {
-                    **ids,
-                    "fiscal_year": source.fiscal_year,
-                    "edition": source.edition,
-                    **asdict(item),
-                }
-                requests.append(row)
-                targets.extend(
-                    {**ids, "item_seq": item.item_seq, "target": t} for t in item.targets
-                )
-        table_out = stack.enter_context(dataset_writer(data_dir, "tables", source.id))
-        cell_out = stack.enter_context(dataset_writer(data_dir, "cells", source.id))
-        for piece in held_tables if teian else iter_document_records(ids, batches):
-            if not teian:
-                page_out.write(piece["pages"])
-                take_pages(piece["pages"])
-            write_tables(table_out, cell_out, piece)
-    if counts["pages"] and counts["chars"] == 0:
-        warnings.insert(0, "no text layer: needs OCR")
-    if unreadable:
-        warnings.append(
-            f"{len(unreadable)} page(s) with unreadable glyphs (first: p.{unreadable[0]})"
-        )
-    if teian:
-        write_dataset(data_dir, "requests", source.id, requests)
-        write_dataset(data_dir, "request_targets", source.id, targets)
-    else:
-        remove_dataset(data_dir, "requests", source.id)
-        remove_dataset(data_dir, "request_targets", source.id)
+    """Replace the source's published datasets with the staged ones; returns its counts."""
+    for dataset in DOCUMENT_DATASETS:
+        if dataset in staged.files:
+            publish_file(data_dir, Path(staged.files[dataset]), dataset, source.id)
+        else:  # a dataset this document's kind does not produce (e.g. its kind changed)
+            remove_dataset(data_dir, dataset, source.id)
+    shutil.rmtree(staged.folder, ignore_errors=True)
+    warnings = staged.warnings
     status = "partial" if warnings else "ok"
+    requests = staged.rows.get("requests")
     row = _document_row(
         source,
         fetch,
-        page_count=counts["pages"],
-        n_tables=counts["tables"],
+        page_count=staged.stats.pages,
+        n_tables=staged.stats.tables,
         status=status,
         error="; ".join(warnings) or None,
         warnings=warnings,
-        n_requests=len(requests) if source.kind == "teian" else None,
+        n_requests=requests,
     )
     append_document(data_dir, source, row, make_current=True)
-    write_state(
-        data_dir,
-        source.id,
-        {
-            "source_id": source.id,
-            "sha256": sha,
-            "doc_id": sha[:16],
-            "pipeline_version": PIPELINE_VERSION,
-            "fingerprint": source_fingerprint(source),
-            "status": status,
-            "warnings": warnings,
-            "published_at": datetime.now(UTC).isoformat(),
-            "fetched_from": fetch.get("fetched_from"),
-            "retrieved_at": fetch.get("retrieved_at"),
-            "last_error": None,
-            "counts": {
-                "pages": counts["pages"],
-                "tables": counts["tables"],
-                "cells": counts["cells"],
-                "requests": len(requests),
-            },
-        },
-    )
+    counts = {
+        "pages": staged.stats.pages,
+        "tables": staged.stats.tables,
+        "cells": staged.stats.cells,
+        "requests": requests if requests is not None else 0,
+    }
+    write_state(data_dir, source.id, _state(source, fetch, status, warnings, counts))
     return {
         "status": status,
-        "pages": counts["pages"],
-        "tables": counts["tables"],
-        "cells": counts["cells"],
-        "requests": len(requests) if source.kind == "teian" else "",
+        **counts,
+        "requests": requests if requests is not None else "",
         "warnings": warnings,
     }
 
 
-def _attach_items(records: dict[str, list[dict]], requests: list[dict]) -> None:
-    """Give tables and cells of a 提案要求 document the item_seq of the item they belong to.
-
-    A table belongs to an item whose pages hold its first page; when a page holds several items,
-    the one whose text contains most of the table's cell texts wins (item text keeps table rows).
-    """
-    texts_by_table: dict[str, list[str]] = {}
-    for cell in records["cells"]:
-        if cell.get("text"):
-            texts_by_table.setdefault(cell["table_id"], []).append(cell["text"].replace(" ", ""))
-    for table in records["tables"]:
-        candidates = [
-            r for r in requests if r["page_first"] <= table["page_first"] <= r["page_last"]
-        ]
-        if len(candidates) > 1:
-            texts = texts_by_table.get(table["table_id"], [])
-
-            def overlap(item: dict, texts: list[str] = texts) -> int:
-                body = (item.get("text") or "").replace(" ", "")
-                return sum(1 for t in texts if t in body)
-
-            candidates.sort(key=overlap, reverse=True)
-        table["item_seq"] = candidates[0]["item_seq"] if candidates else None
-    seq_by_table = {t["table_id"]: t["item_seq"] for t in records["tables"]}
-    for cell in records["cells"]:
-        cell["item_seq"] = seq_by_table.get(cell["table_id"])
+def _state(
+    source: Source, fetch: FetchResult, status: str, warnings: list[str], counts: dict
+) -> dict:
+    return {
+        "source_id": source.id,
+        "sha256": fetch.sha256,
+        "doc_id": fetch.doc_id,
+        "pipeline_version": PIPELINE_VERSION,
+        "fingerprint": source_fingerprint(source),
+        "status": status,
+        "warnings": warnings,
+        "published_at": datetime.now(UTC).isoformat(),
+        "fetched_from": fetch.fetched_from,
+        "retrieved_at": fetch.retrieved_at,
+        "last_error": None,
+        "counts": counts,
+    }

@@ -1,8 +1,9 @@
-"""The `refresh` flow: catalog → fetch → extract → normalize/parse → publish, per source.
+"""The `refresh` flow: catalog → fetch → extract → normalize → parse (per kind) → publish.
 
-Tasks are coarse: one fetch per source, one extraction task per batch of pages, one publish per
-document. Batches of every document are submitted at once, so the task runner keeps all workers
-busy across documents. A bad source fails alone; the run ends Failed when any source failed so
+Fetches of every source run at once; the extraction batches of every changed document are
+submitted as soon as its fetch is in, so the task runner keeps all workers busy across
+documents; each document is then normalized, parsed and published in catalog order while later
+batches still run. A bad source fails alone; the run ends Failed when any source failed, so
 Prefect automations and notifications fire, and a summary artifact lists every source.
 """
 
@@ -11,24 +12,27 @@ from __future__ import annotations
 import math
 import os
 import socket
-from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from flows import expected_failures
-from flows.extract import ExtractError, Limits, count_pages, extract_batch, extract_batch_to_file
-from flows.fetch import TIMEOUT_SECONDS, FetchError, TransientFetchError, fetch_source, result_dict
+from flows import defaults, expected_failures
+from flows.catalog import load_catalog
+from flows.extract import ExtractError, ExtractJob, Limits, RemotePdf, count_pages
+from flows.fetch import FetchError
 from flows.lock import data_dir_lock
 from flows.progress import report
-from flows.publish import is_unchanged, publish_document, record_failure
+from flows.publish import is_unchanged, record_failure
 from flows.store import DataDir, open_data_dir
-from transforms.catalog import Source, parse_catalog
+from flows.tasks import extract_task, fetch_task, normalize_task, parse_task, publish_task
+from transforms.catalog import Source
+from transforms.records import FetchResult
 
 # A batch is one Prefect task (API round trips: little on a local server, up to a second on a
 # busy shared one) and one child interpreter (~0.2 s to start and open the PDF): at least 16
@@ -36,12 +40,6 @@ from transforms.catalog import Source, parse_catalog
 # keeps the objects it has parsed) and one slow batch does not hold up the end of a document.
 MIN_BATCH_PAGES = 16
 MAX_BATCH_PAGES = 128
-
-
-def load_catalog(path: str | Path) -> list[Source]:
-    """Read and validate a catalog file; raises CatalogError listing every problem."""
-    path = Path(path)
-    return parse_catalog(path.read_text(encoding="utf-8"), base_dir=path.resolve().parent)
 
 
 def default_workers() -> int:
@@ -69,251 +67,55 @@ def plan_batches(page_count: int, workers: int) -> list[tuple[int, int]]:
     return batches
 
 
-def _retry_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's callback shape
-    """Retry only what may work next time: timeouts, connection errors, 5xx."""
-    try:
-        state.result()
-    except TransientFetchError:
-        return True
-    except Exception:  # noqa: BLE001
-        return False
-    return False
+@dataclass
+class SourceOutcome:
+    """One line of the run summary: what happened to a source, at which stage, and why."""
+
+    source_id: str
+    outcome: str  # published | partial | unchanged | failed
+    stage: str
+    error: str | None = None
+    pages: int | str = ""
+    tables: int | str = ""
+    cells: int | str = ""
+    requests: int | str = ""
+    fetched: str | None = None  # the fetch's outcome: new, unchanged (same bytes), not-modified
 
 
-@task(
-    name="fetch_source",
-    retries=3,
-    retry_delay_seconds=[2, 8, 30],
-    retry_condition_fn=_retry_transient,
-    cache_policy=NO_CACHE,
-    persist_result=False,
-)
-def fetch_task(source: Source, data_root: str, timeout: float = TIMEOUT_SECONDS) -> dict:
-    report(source.id, "fetch", 0, 1)
-    return result_dict(fetch_source(source, open_data_dir(data_root), timeout=timeout))
+@dataclass
+class RefreshRun:
+    """What every step of one run shares: the data dir, the settings, the outcomes so far."""
+
+    data: DataDir
+    sources: list[Source]
+    force: bool
+    workers: int
+    limits: Limits
+    fast_path: bool
+    logger: Any
+    outcomes: list[SourceOutcome] = field(default_factory=list)
+
+    @property
+    def root(self) -> str:
+        return self.data.location
+
+    def fail(self, source: Source, fetch: FetchResult | None, stage: str, error: str) -> None:
+        """Record a source's failure: a log line, its `documents` history, the summary."""
+        self.logger.error("%s: %s failed: %s", source.id, stage, error)
+        record_failure(self.data, source, fetch, stage, error)
+        self.outcomes.append(SourceOutcome(source.id, "failed", stage, error))
 
 
-@task(name="extract_pages", cache_policy=NO_CACHE, persist_result=False)
-def extract_task(
-    source_id: str,
-    pdf_path: str,
-    first: int,
-    last: int,
-    work_dir: str,
-    password: str | None,
-    limits: Limits,
-    fast_path: bool = True,
-    data_root: str | None = None,
-    sha256: str | None = None,
-    flow_host: str | None = None,
-) -> dict:
-    """Extract a batch in a guarded child; return where its records are, not the records.
+@dataclass
+class PendingDocument:
+    """A changed document whose extraction batches are submitted."""
 
-    Passing a file path keeps the flow's memory flat however many batches are in flight, and
-    the path stays valid on any Dask worker that sees the same data dir. A data dir URL
-    (`data_root`) is not a shared folder: its PDF is read from this machine's cache, downloaded
-    from the URL when missing, and a worker on another machine than the flow (`flow_host`)
-    returns the records themselves, since the flow cannot read that machine's work dir.
-    """
-    remote = data_root is not None and sha256 is not None
-    if remote and not Path(pdf_path).exists():
-        data = open_data_dir(data_root)
-        pdf_path = str(data.ensure_local(data.raw_pdf(source_id, sha256)))
-    if remote and flow_host and flow_host != socket.gethostname():
-        records = extract_batch(
-            pdf_path, first, last, open_data_dir(data_root).work, password, limits, fast_path
-        )
-        report(source_id, "extract", last - first + 1, 0)
-        return {**records, "first": first, "last": last}
-    path = extract_batch_to_file(pdf_path, first, last, Path(work_dir), password, limits, fast_path)
-    report(source_id, "extract", last - first + 1, 0)
-    return {"path": path, "first": first, "last": last}
+    source: Source
+    fetch: FetchResult
+    batches: list
 
 
-@task(name="publish_document", cache_policy=NO_CACHE, persist_result=False)
-def publish_task(source: Source, data_root: str, fetch: dict, batches: list) -> dict:
-    """Publish a document from its batches: extraction results, or futures of them.
-
-    Given futures (in page order), rows are built and written as each batch finishes, so the
-    publishing of a long document overlaps the extraction of its later batches.
-    """
-    report(source.id, "publish", 0, 0)
-    return publish_document(open_data_dir(data_root), source, fetch, _in_page_order(batches))
-
-
-def _in_page_order(batches: list) -> Iterator[dict]:
-    """Each batch's result as soon as it (and every batch before it) is ready; a failed batch
-    raises its error, which stops the publishing before anything is replaced."""
-    for batch in batches:
-        yield batch.result() if hasattr(batch, "result") else batch
-
-
-def _summary_markdown(rows: list[dict]) -> str:
-    lines = [
-        "# teian refresh",
-        "",
-        "| source | outcome | pages | tables | cells | requests | detail |",
-        "|---|---|---:|---:|---:|---:|---|",
-    ]
-    for r in rows:
-        detail = (r.get("error") or "").replace("|", "\\|")[:300]
-        lines.append(
-            f"| {r['source_id']} | {r['outcome']} | {r.get('pages', '')} | {r.get('tables', '')} "
-            f"| {r.get('cells', '')} | {r.get('requests', '')} | {detail} |"
-        )
-    return "\n".join(lines)
-
-
-@flow(
-    name="refresh",
-    persist_result=False,
-    task_runner=ThreadPoolTaskRunner(max_workers=default_workers()),
-)
-def refresh(
-    catalog: str = "sources.toml",
-    data_dir: str = "data",
-    only: list[str] | None = None,
-    force: bool = False,
-    workers: int | None = None,
-    time_limit: float = Limits.time_seconds,
-    memory_limit_mb: int = Limits.memory_mb,
-    retry_delays: list[float] | None = None,
-    fetch_timeout: float = TIMEOUT_SECONDS,
-    fast_path: bool = True,
-):
-    """Bring every source's published datasets up to date with its current PDF."""
-    logger = get_run_logger()
-    expected_failures.install()
-    sources = load_catalog(catalog)
-    if only:
-        sources = [s for s in sources if s.id in set(only)]
-    data = open_data_dir(data_dir)
-    root = data.location
-    workers = workers or default_workers()
-    limits = Limits(time_seconds=time_limit, memory_mb=memory_limit_mb)
-    fetcher = (
-        fetch_task
-        if retry_delays is None
-        else fetch_task.with_options(retries=len(retry_delays), retry_delay_seconds=retry_delays)
-    )
-    summary: list[dict] = []
-    with data_dir_lock(data.root):
-        fetches = {s.id: fetcher.submit(s, root, fetch_timeout) for s in sources}
-        pending: dict[str, tuple[dict, list]] = {}
-        for source in sources:
-            future = fetches[source.id]
-            future.wait()
-            state = future.state
-            if not state.is_completed():
-                error = _error_of(state)
-                logger.error("%s: fetch failed: %s", source.id, error)
-                record_failure(data, source, None, "fetch", error)
-                summary.append(
-                    {"source_id": source.id, "outcome": "failed", "stage": "fetch", "error": error}
-                )
-                continue
-            fetched = state.result()
-            if not force and is_unchanged(data, source, fetched["sha256"]):
-                logger.info("%s: unchanged (%s)", source.id, fetched["sha256"][:16])
-                summary.append({"source_id": source.id, "outcome": "unchanged", "stage": "fetch"})
-                continue
-            # The fetch may have run on another machine (a Dask worker): the PDF is read from this
-            # machine's copy, downloaded from a data dir URL if the cache lacks it.
-            pdf_path = str(data.ensure_local(data.raw_pdf(source.id, fetched["sha256"])))
-            try:
-                page_count = count_pages(pdf_path, source.password)
-            except ExtractError as exc:
-                logger.error("%s: extract failed: %s", source.id, exc)
-                record_failure(data, source, fetched, "extract", str(exc))
-                summary.append(
-                    {
-                        "source_id": source.id,
-                        "outcome": "failed",
-                        "stage": "extract",
-                        "error": str(exc),
-                    }
-                )
-                continue
-            report(source.id, "extract", 0, page_count)
-            work_dir = str(data.work / source.id)
-            batches = [
-                extract_task.submit(
-                    source.id,
-                    pdf_path,
-                    first,
-                    last,
-                    work_dir,
-                    source.password,
-                    limits,
-                    fast_path,
-                    root if data.is_remote else None,
-                    fetched["sha256"],
-                    socket.gethostname(),
-                )
-                for first, last in plan_batches(page_count, workers)
-            ]
-            pending[source.id] = (fetched, batches)
-        for source in sources:
-            if source.id not in pending:
-                continue
-            fetched, batches = pending.pop(source.id)
-            try:
-                outcome = _publish_extracted(data, source, fetched, batches, root, logger)
-            finally:
-                for batch in batches:
-                    batch.wait()
-                    if batch.state.is_completed():
-                        if path := batch.state.result().get("path"):
-                            Path(path).unlink(missing_ok=True)
-            summary.append(outcome)
-    try:
-        create_markdown_artifact(
-            _summary_markdown(summary),
-            key="teian-run-summary",
-            description="Outcome of every source in this refresh run",
-        )
-    except Exception as exc:  # noqa: BLE001 - the artifact is a convenience, never a reason to fail
-        logger.warning("could not publish the summary artifact: %s", exc)
-    failed = [r["source_id"] for r in summary if r["outcome"] == "failed"]
-    result = {"data_dir": root, "sources": summary}
-    if failed:
-        return Failed(message=f"{len(failed)} source(s) failed: {', '.join(failed)}", data=result)
-    return Completed(message=f"{len(summary)} source(s) up to date", data=result)
-
-
-def _publish_extracted(
-    data: DataDir, source: Source, fetched: dict, batches: list, root: str, logger
-) -> dict:  # noqa: ANN001 - Prefect's logger
-    """Publish one document as its batches finish (or record why not); returns its summary row.
-
-    The publish task runs in the flow's own thread, not in the task runner's pool, so it never
-    takes a worker away from extraction while it waits for the next batch.
-    """
-    state = publish_task(source, root, fetched, quote(batches), return_state=True)
-    if not state.is_completed():
-        for batch in batches:
-            batch.wait()
-        failed_batches = [b for b in batches if not b.state.is_completed()]
-        stage = "extract" if failed_batches else "publish"
-        error = _error_of(failed_batches[0].state if failed_batches else state)
-        logger.error("%s: %s failed: %s", source.id, stage, error)
-        record_failure(data, source, fetched, stage, error)
-        return {"source_id": source.id, "outcome": "failed", "stage": stage, "error": error}
-    counts = state.result()
-    outcome = "published" if counts["status"] == "ok" else "partial"
-    logger.info(
-        "%s: %s (%d pages, %d tables)", source.id, outcome, counts["pages"], counts["tables"]
-    )
-    return {
-        "source_id": source.id,
-        "outcome": outcome,
-        "stage": "publish",
-        "error": "; ".join(counts["warnings"]) or None,
-        **counts,
-    }
-
-
-def _error_of(state) -> str:  # noqa: ANN001
+def error_of(state) -> str:  # noqa: ANN001 - a Prefect state
     """The one-line reason a task failed, from its exception when there is one."""
     try:
         state.result()
@@ -322,3 +124,180 @@ def _error_of(state) -> str:  # noqa: ANN001
     except Exception as exc:  # noqa: BLE001
         return f"{exc.__class__.__name__}: {exc}"
     return state.message or "failed"
+
+
+def start_document(run: RefreshRun, source: Source, fetch_future) -> PendingDocument | None:  # noqa: ANN001
+    """Wait for a source's fetch; submit its extraction when its PDF changed, or record why not."""
+    fetch_future.wait()
+    if not fetch_future.state.is_completed():
+        run.fail(source, None, "fetch", error_of(fetch_future.state))
+        return None
+    fetch: FetchResult = fetch_future.state.result()
+    if not run.force and is_unchanged(run.data, source, fetch.sha256):
+        run.logger.info("%s: unchanged (%s, %s)", source.id, fetch.outcome, fetch.doc_id)
+        run.outcomes.append(SourceOutcome(source.id, "unchanged", "fetch", fetched=fetch.outcome))
+        return None
+    # The fetch may have run on another machine (a Dask worker): the PDF is read from this
+    # machine's copy, downloaded from a data dir URL if the cache lacks it.
+    pdf_path = str(run.data.ensure_local(run.data.raw_pdf(source.id, fetch.sha256)))
+    try:
+        page_count = count_pages(pdf_path, source.password)
+    except ExtractError as exc:
+        run.fail(source, fetch, "extract", str(exc))
+        return None
+    report(source.id, "extract", 0, page_count)
+    remote = RemotePdf(run.root, fetch.sha256, socket.gethostname()) if run.data.is_remote else None
+    jobs = [
+        ExtractJob(
+            source.id,
+            pdf_path,
+            first,
+            last,
+            str(run.data.work / source.id),
+            source.password,
+            run.limits,
+            run.fast_path,
+            remote,
+        )
+        for first, last in plan_batches(page_count, run.workers)
+    ]
+    return PendingDocument(source, fetch, [extract_task.submit(job) for job in jobs])
+
+
+def finish_document(run: RefreshRun, pending: PendingDocument) -> None:
+    """Normalize, parse and publish a document as its batches finish, or record why not.
+
+    These tasks run in the flow's own thread, not in the task runner's pool, so they never take
+    a worker away from extraction while they wait for the next batch.
+    """
+    source, fetch = pending.source, pending.fetch
+    try:
+        state = normalize_task(source, run.root, fetch, quote(pending.batches), return_state=True)
+        stage = "normalize"
+        if state.is_completed():
+            stage = "parse"
+            state = parse_task(source, state.result(), return_state=True)
+        if state.is_completed():
+            stage = "publish"
+            state = publish_task(source, run.root, fetch, state.result(), return_state=True)
+    finally:
+        failed_batches = _settle(pending.batches)
+    if failed_batches:
+        run.fail(source, fetch, "extract", error_of(failed_batches[0].state))
+    elif not state.is_completed():
+        run.fail(source, fetch, stage, error_of(state))
+    else:
+        run.outcomes.append(_published(run, source, fetch, state.result()))
+
+
+def _settle(batches: list) -> list:
+    """Wait for every batch, remove the files of those that finished; returns the failed ones."""
+    failed = []
+    for batch in batches:
+        batch.wait()
+        if not batch.state.is_completed():
+            failed.append(batch)
+        elif path := batch.state.result().path:
+            Path(path).unlink(missing_ok=True)
+    return failed
+
+
+def _published(run: RefreshRun, source: Source, fetch: FetchResult, counts: dict) -> SourceOutcome:
+    outcome = "published" if counts["status"] == "ok" else "partial"
+    run.logger.info(
+        "%s: %s (%d pages, %d tables)", source.id, outcome, counts["pages"], counts["tables"]
+    )
+    return SourceOutcome(
+        source.id,
+        outcome,
+        "publish",
+        "; ".join(counts["warnings"]) or None,
+        counts["pages"],
+        counts["tables"],
+        counts["cells"],
+        counts["requests"],
+        fetch.outcome,
+    )
+
+
+_FETCHED = {
+    "not-modified": "not modified since the last fetch (HTTP 304)",
+    "unchanged": "fetched again: the same bytes",
+    "new": "new version fetched",
+}
+
+
+def summary_markdown(outcomes: list[SourceOutcome]) -> str:
+    lines = [
+        "# teian refresh",
+        "",
+        "| source | outcome | pages | tables | cells | requests | detail |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for r in outcomes:
+        detail = (r.error or _FETCHED.get(r.fetched or "", "")).replace("|", "\\|")[:300]
+        lines.append(
+            f"| {r.source_id} | {r.outcome} | {r.pages} | {r.tables} | {r.cells} "
+            f"| {r.requests} | {detail} |"
+        )
+    return "\n".join(lines)
+
+
+def end_run(run: RefreshRun) -> Completed | Failed:
+    """Publish the summary artifact; the run is Failed when any source failed."""
+    try:
+        create_markdown_artifact(
+            summary_markdown(run.outcomes),
+            key="teian-run-summary",
+            description="Outcome of every source in this refresh run",
+        )
+    except Exception as exc:  # noqa: BLE001 - the artifact is a convenience, never a reason to fail
+        run.logger.warning("could not publish the summary artifact: %s", exc)
+    failed = [r.source_id for r in run.outcomes if r.outcome == "failed"]
+    result = {"data_dir": run.root, "sources": [asdict(r) for r in run.outcomes]}
+    if failed:
+        return Failed(message=f"{len(failed)} source(s) failed: {', '.join(failed)}", data=result)
+    return Completed(message=f"{len(run.outcomes)} source(s) up to date", data=result)
+
+
+@flow(
+    name="refresh",
+    persist_result=False,
+    task_runner=ThreadPoolTaskRunner(max_workers=default_workers()),
+)
+def refresh(
+    catalog: str = defaults.CATALOG,
+    data_dir: str = defaults.DATA_DIR,
+    only: list[str] | None = None,
+    force: bool = False,
+    workers: int | None = None,
+    time_limit: float = defaults.TIME_LIMIT_SECONDS,
+    memory_limit_mb: int = defaults.MEMORY_LIMIT_MB,
+    retry_delays: list[float] | None = None,
+    fetch_timeout: float = defaults.FETCH_TIMEOUT_SECONDS,
+    fast_path: bool = True,
+):
+    """Bring every source's published datasets up to date with its current PDF."""
+    expected_failures.install()
+    sources = [s for s in load_catalog(catalog) if not only or s.id in set(only)]
+    run = RefreshRun(
+        open_data_dir(data_dir),
+        sources,
+        force,
+        workers or default_workers(),
+        Limits(time_seconds=time_limit, memory_mb=memory_limit_mb),
+        fast_path,
+        get_run_logger(),
+    )
+    fetcher = fetch_task
+    if retry_delays is not None:
+        fetcher = fetch_task.with_options(
+            retries=len(retry_delays), retry_delay_seconds=retry_delays
+        )
+    with data_dir_lock(run.data.root):
+        fetches = {s.id: fetcher.submit(s, run.root, fetch_timeout) for s in sources}
+        pending = [start_document(run, s, fetches[s.id]) for s in sources]
+        for document in pending:
+            if document is not None:
+                finish_document(run, document)
+    return end_run(run)

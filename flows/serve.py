@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from prefect.schedules import Cron
 
+from flows import defaults
+
 DEPLOYMENT_TAGS = ["teian"]
-DEFAULT_CRON = "0 6 * * 1"  # Mondays 06:00
-DEFAULT_TIMEZONE = "Asia/Tokyo"
 SERVER_HINT = (
     "start one with `prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api "
     "(see README, 'Running on a schedule')"
@@ -57,9 +57,9 @@ def check_server() -> str:
 def serve_refresh(
     catalog: str,
     data_dir: str,
-    cron: str = DEFAULT_CRON,
-    timezone: str = DEFAULT_TIMEZONE,
-    name: str = "weekly",
+    cron: str = defaults.CRON,
+    timezone: str = defaults.TIMEZONE,
+    name: str = defaults.DEPLOYMENT_NAME,
 ) -> None:
     """Register `refresh/<name>` with a cron schedule and run its flow runs until interrupted."""
     check_schedule(cron, timezone)

@@ -319,6 +319,39 @@ def dataset_writer(data_dir: DataDir, dataset: str, source_id: str) -> Iterator[
     data_dir.upload(target)
 
 
+@contextlib.contextmanager
+def dataset_writer_at(dataset: str, path: Path) -> Iterator[DatasetWriter]:
+    """A piecewise writer of a staged (not yet published) dataset file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = DatasetWriter(dataset, path)
+    try:
+        yield writer
+    finally:
+        writer.close()
+
+
+def write_staged(dataset: str, path: Path, rows: list[dict]) -> Path:
+    """A staged dataset file of `rows`, typed by the declared schema."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(to_table(dataset, rows), path, compression="zstd")
+    return path
+
+
+def publish_file(data_dir: DataDir, staged: Path, dataset: str, source_id: str) -> Path:
+    """Replace a source's published dataset file with a staged one, atomically.
+
+    The staged file is first moved beside the target under a temp name (readers glob
+    `*.parquet` and never see it), synced, then renamed over the target: a reader sees the old
+    file or the new one, never part of one. A crash in between leaves a temp file that the next
+    run's lock sweeps away.
+    """
+    target = data_dir.dataset_file(dataset, source_id)
+    with atomic_path(target) as tmp:
+        os.replace(staged, tmp)
+    data_dir.upload(target)
+    return target
+
+
 def read_dataset(data_dir: DataDir, dataset: str, source_id: str) -> pa.Table | None:
     path = data_dir.dataset_file(dataset, source_id)
     if not data_dir.download(path):

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from transforms.amounts import Amount, find_unit, parse_amount, parse_compound
-from transforms.text import normalize_text
+from transforms.normalize.amounts import Amount, find_unit, parse_amount, parse_compound
+from transforms.normalize.text import normalize_text
 
 # raw, table unit, expected (value, unit, value_yen, note)
 CASES = [

@@ -55,9 +55,9 @@ def test_recoverable_pdfs_open(bad_dir: Path, tmp_path: Path) -> None:
     assert count_pages(str(bad_dir / "encrypted.pdf"), PASSWORD) == 1
     assert count_pages(str(bad_dir / "shifted-xref.pdf")) == 1
     result = extract_batch(str(bad_dir / "encrypted.pdf"), 1, 1, tmp_path, PASSWORD)
-    assert "Encrypted budget list" in result["pages"][0]["text_raw"]
+    assert "Encrypted budget list" in result.pages[0].text_raw
     result = extract_batch(str(bad_dir / "shifted-xref.pdf"), 1, 1, tmp_path)
-    assert "歳入合計" in result["pages"][0]["text_raw"]
+    assert "歳入合計" in result.pages[0].text_raw
 
 
 def test_a_page_that_hangs_the_parser_hits_the_time_limit(bad_dir: Path, tmp_path: Path) -> None:
@@ -82,7 +82,7 @@ def test_a_page_that_eats_memory_hits_the_memory_limit(
     # the same limit is plenty for an ordinary document: the page, not the limit, is the problem
     ordinary = tmp_path / "ordinary.pdf"
     ordinary.write_bytes(sample_pdf_bytes["teian"])
-    assert len(extract_batch(str(ordinary), 1, 4, tmp_path, limits=limits)["pages"]) == 4
+    assert len(extract_batch(str(ordinary), 1, 4, tmp_path, limits=limits).pages) == 4
 
 
 def test_bad_pdfs_through_the_cli(bad_dir: Path, sample_catalog: Path, tmp_path: Path) -> None:

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from flows.extract import extract_batch
-from flows.publish import iter_document_records
 from flows.refresh import MAX_BATCH_PAGES, MIN_BATCH_PAGES, plan_batches
 from tests.fixtures.bigdocs import write_budget_book, write_teian_edition
-from transforms.document import build_records
+from transforms.assemble.document import DocumentAssembler, assemble_document
+from transforms.records import DocumentInfo
 
-IDS = {"source_id": "s", "doc_id": "0123456789abcdef"}
+DOC = DocumentInfo("s", "0123456789abcdef", "generic")
 
 
 @pytest.mark.parametrize("pages", [1, 5, 16, 17, 100, 396, 600, 1000, 5000])
@@ -40,38 +40,36 @@ def teian_edition(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_budget_book_has_tables_running_over_pages(budget_book: Path, tmp_path: Path) -> None:
     batch = extract_batch(str(budget_book), 1, 24, tmp_path)
-    assert all(page["tables"] for page in batch["pages"])  # a table on every page
-    tables = build_records(IDS, batch["pages"])["tables"]
+    assert all(page.tables for page in batch.pages)  # a table on every page
+    tables = assemble_document(DOC, batch.pages).tables
     assert any(t["page_last"] > t["page_first"] for t in tables)
     assert all(t["unit"] == "千円" for t in tables)
 
 
 @pytest.mark.parametrize("size", [1, 2, 5, 7])
-def test_batch_by_batch_records_equal_one_pass(
+def test_pages_fed_a_few_at_a_time_give_the_rows_of_one_pass(
     budget_book: Path, tmp_path: Path, size: int
 ) -> None:
+    """Tables running over the pages of two pieces are stitched whole, and emitted once."""
     whole = extract_batch(str(budget_book), 1, 24, tmp_path)
-    expected = build_records(IDS, whole["pages"], None)
-    batches = [
-        {
-            "first": first,
-            "pages": [p for p in whole["pages"] if first <= p["page_number"] <= first + size - 1],
-        }
-        for first in range(1, 25, size)
+    expected = assemble_document(DOC, whole.pages)
+    assembler = DocumentAssembler(DOC)
+    pieces = [
+        assembler.add_pages(whole.pages[first : first + size]) for first in range(0, 24, size)
     ]
-    pieces = list(
-        iter_document_records(IDS, batches[::-1], None)
-    )  # order of completion does not matter
+    pieces.append(assembler.finish())
+    assert any(t["page_last"] > t["page_first"] for t in expected.tables)
     for dataset in ("pages", "tables", "cells"):
-        assert [row for piece in pieces for row in piece[dataset]] == expected[dataset], dataset
+        got = [row for piece in pieces for row in getattr(piece, dataset)]
+        assert got == getattr(expected, dataset), dataset
 
 
 def test_fast_path_gives_the_same_page_records(teian_edition: Path, tmp_path: Path) -> None:
     fast = extract_batch(str(teian_edition), 1, 30, tmp_path, fast=True)
     exact = extract_batch(str(teian_edition), 1, 30, tmp_path, fast=False)
     assert fast == exact
-    assert sum(1 for p in exact["pages"] if p["tables"]) >= 2  # tables found on the full path
-    assert sum(1 for p in exact["pages"] if not p["tables"]) >= 20  # the pages the fast path serves
+    assert sum(1 for p in exact.pages if p.tables) >= 2  # tables found on the full path
+    assert sum(1 for p in exact.pages if not p.tables) >= 20  # the pages the fast path serves
 
 
 def test_fast_path_keeps_unruled_tables(tmp_path: Path) -> None:
@@ -82,14 +80,14 @@ def test_fast_path_keeps_unruled_tables(tmp_path: Path) -> None:
     write_unruled(pdf)
     fast = extract_batch(str(pdf), 1, 1, tmp_path, fast=True)
     exact = extract_batch(str(pdf), 1, 1, tmp_path, fast=False)
-    assert [t["strategy"] for t in exact["pages"][0]["tables"]] == ["text"]
+    assert [t.strategy for t in exact.pages[0].tables] == ["text"]
     assert fast == exact
 
 
 def test_fast_path_is_taken_only_where_safe(teian_edition: Path, budget_book: Path) -> None:
     import pypdfium2 as pdfium
 
-    from transforms.prefilter import extract_page_fast
+    from transforms.extract.fast import extract_page_fast
 
     teian = pdfium.PdfDocument(str(teian_edition))
     budget = pdfium.PdfDocument(str(budget_book))

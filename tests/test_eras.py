@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.eras import (
+from transforms.normalize.eras import (
     ERAS,
     era_to_year,
     fiscal_year_from_title,

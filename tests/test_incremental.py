@@ -10,6 +10,7 @@ import pytest
 
 import flows.publish
 import flows.refresh
+import flows.tasks
 from flows.runner import run_refresh
 from tests.httpserver import Route
 
@@ -20,13 +21,13 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 def counted_extraction(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
     """Every batch the flow extracts, as (first, last) pages."""
     calls: list[tuple[int, int]] = []
-    real = flows.refresh.extract_batch_to_file
+    real = flows.tasks.extract_batch_to_file
 
     def counting(pdf_path, first, last, *args, **kwargs):  # noqa: ANN001, ANN202
         calls.append((first, last))
         return real(pdf_path, first, last, *args, **kwargs)
 
-    monkeypatch.setattr(flows.refresh, "extract_batch_to_file", counting)
+    monkeypatch.setattr(flows.tasks, "extract_batch_to_file", counting)
     return calls
 
 
@@ -118,3 +119,52 @@ def test_changed_pdf_is_downloaded_and_extracted(
     assert len(list((data_dir / "raw" / "web-teian").glob("*.pdf"))) == 2
     tables = pq.read_table(data_dir / "processed" / "tables" / "web-teian.parquet").to_pylist()
     assert [(t["page_first"], t["page_last"], t["unit"]) for t in tables] == [(2, 3, "千円")]
+
+
+def test_a_changed_catalog_entry_republishes_its_source_without_downloading(
+    http_server, tmp_path: Path, sample_pdf_bytes, counted_extraction
+) -> None:
+    """Same PDF, same pipeline, but the catalog now says `kind = "generic"`: the source is
+    re-extracted and republished with what the new entry says, and its kind's datasets go."""
+    route = Route(body=sample_pdf_bytes["teian"], etag='"v1"')
+    url = http_server.add("/teian.pdf", route)
+    data_dir = tmp_path / "data"
+    _run(_catalog(tmp_path, url, kind="teian"), data_dir)
+    requests = data_dir / "processed" / "requests" / "web-teian.parquet"
+    assert pq.read_table(requests).num_rows >= 1
+    extracted = len(counted_extraction)
+
+    assert _run(_catalog(tmp_path, url, kind="generic"), data_dir)["web-teian"]["outcome"] in (
+        "published",
+        "partial",
+    )
+    assert len(counted_extraction) > extracted  # extracted again, from the raw store
+    assert _bodies_served(route, '"v1"') == 1  # not downloaded again
+    assert not requests.exists()  # the generic kind publishes no request items
+    history = pq.read_table(data_dir / "processed" / "documents" / "web-teian.parquet")
+    assert history.column("kind").to_pylist() == ["teian", "generic"]
+    assert _run(_catalog(tmp_path, url, kind="generic"), data_dir)["web-teian"]["outcome"] == (
+        "unchanged"
+    )
+
+
+def test_a_failure_repeated_run_after_run_is_recorded_once(http_server, tmp_path: Path) -> None:
+    """A dead link checked every week adds one `failed` row to the history, not one a week;
+    a different failure adds its own row."""
+    route = Route(status=404)
+    catalog = _catalog(tmp_path, http_server.add("/gone.pdf", route))
+    data_dir = tmp_path / "data"
+    for _ in range(3):
+        state, result = run_refresh(catalog=str(catalog), data_dir=str(data_dir), workers=1)
+        assert state.is_failed() and result["sources"][0]["outcome"] == "failed"
+    history = pq.read_table(data_dir / "processed" / "documents" / "web-teian.parquet").to_pylist()
+    assert [h["status"] for h in history] == ["failed"]
+    assert "404" in history[0]["error"]
+    assert route.hits == 3  # it was tried each time
+    route.status = 500
+    state, result = run_refresh(
+        catalog=str(catalog), data_dir=str(data_dir), workers=1, retry_delays=[]
+    )
+    history = pq.read_table(data_dir / "processed" / "documents" / "web-teian.parquet").to_pylist()
+    assert [h["status"] for h in history] == ["failed", "failed"]
+    assert "500" in history[1]["error"]

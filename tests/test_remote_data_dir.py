@@ -8,6 +8,7 @@ it sees the same objects the test reads; the extraction child only opens the cac
 from __future__ import annotations
 
 import hashlib
+import socket
 import uuid
 from pathlib import Path
 
@@ -17,8 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.extract import Limits
-from flows.refresh import extract_task
+from flows.extract import ExtractJob, Limits, RemotePdf
 from flows.runner import run_refresh
 from flows.store import (
     append_fetch_log,
@@ -30,6 +30,7 @@ from flows.store import (
     write_dataset,
     write_state,
 )
+from flows.tasks import extract_task
 from transforms.schemas import DATASETS
 
 SOURCES = ("sample-budget-r8", "sample-teian-r7")
@@ -243,20 +244,18 @@ def test_an_extraction_task_fetches_a_missing_pdf_from_the_url(
     fs.pipe(f"{root}/raw/s1/{sha}.pdf", body)
     data = open_data_dir(memory_url)
     assert not data.raw_pdf("s1", sha).exists()
-    batch = extract_task.fn(
+    job = ExtractJob(
         "s1",
         str(tmp_path / "elsewhere" / f"{sha}.pdf"),  # the flow machine's path: not here
         1,
         1,
         str(tmp_path / "work"),
-        None,
-        Limits(time_seconds=120),
-        True,
-        memory_url,
-        sha,
+        limits=Limits(time_seconds=120),
+        remote=RemotePdf(memory_url, sha, socket.gethostname()),
     )
+    ref = extract_task.fn(job)
     assert data.raw_pdf("s1", sha).read_bytes() == body
-    assert Path(batch["path"]).exists() and (batch["first"], batch["last"]) == (1, 1)
+    assert Path(ref.path).exists() and (ref.first, ref.last) == (1, 1)
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -286,21 +285,18 @@ def test_a_worker_on_another_machine_returns_the_records(
     fs, root = fsspec.core.url_to_fs(memory_url)
     fs.pipe(f"{root}/raw/s1/{sha}.pdf", body)
     flow_work = tmp_path / "flow-work"
-    batch = extract_task.fn(
+    job = ExtractJob(
         "s1",
         str(tmp_path / "elsewhere" / f"{sha}.pdf"),
         2,
         3,
         str(flow_work),
-        None,
-        Limits(time_seconds=120),
-        True,
-        memory_url,
-        sha,
-        "a-machine-that-is-not-this-one",
+        limits=Limits(time_seconds=120),
+        remote=RemotePdf(memory_url, sha, "a-machine-that-is-not-this-one"),
     )
-    assert "path" not in batch and (batch["first"], batch["last"]) == (2, 3)
-    assert [p["page_number"] for p in batch["pages"]] == [2, 3]
+    ref = extract_task.fn(job)
+    assert ref.path is None and (ref.first, ref.last) == (2, 3)
+    assert [p.page_number for p in ref.batch.pages] == [2, 3]
     assert not flow_work.exists()
     assert not list(open_data_dir(memory_url).work.rglob("*.pkl"))
 

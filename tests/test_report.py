@@ -21,16 +21,9 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.report import (
-    ReportError,
-    build_report,
-    inspect_page,
-    render_document_page,
-    render_index,
-    render_page,
-    render_table_page,
-)
-from transforms.report_model import (
+from report import ReportError, build_report, inspect_page
+from report.html import render_document_page, render_index, render_table_page
+from report.model import (
     Box,
     body_rows,
     build_document_report,
@@ -38,6 +31,7 @@ from transforms.report_model import (
     page_overlays,
     summarize_document,
 )
+from report.render import render_page
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples"

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from flows.report import build_report
+from report import build_report
 from tests.test_report import run_sample_catalog
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -8,18 +8,25 @@ import pdfplumber
 import pytest
 
 from tests.fixtures import tables_pdf
-from transforms import table as table_mod
-from transforms.cells import table_cells
-from transforms.document import build_records
-from transforms.page import extract_page
+from transforms.assemble.cells import TableGrid, read_grid, table_cells
+from transforms.assemble.document import assemble_document
+from transforms.extract import ruled as ruled_mod
+from transforms.extract import unruled as unruled_mod
+from transforms.extract.page import extract_page
+from transforms.records import DocumentInfo, PageRecord, RawTable
 
-IDS = {"source_id": "test", "doc_id": "0123456789abcdef"}
+DOC = DocumentInfo("test", "0123456789abcdef", "generic")
+
+
+def assembled(pages: list[PageRecord]) -> dict[str, list[dict]]:
+    piece = assemble_document(DOC, pages)
+    return {"pages": piece.pages, "tables": piece.tables, "cells": piece.cells}
 
 
 def records(path: Path) -> dict[str, list[dict]]:
     with pdfplumber.open(path) as pdf:
         pages = [extract_page(page) for page in pdf.pages]
-    return build_records(IDS, pages)
+    return assembled(pages)
 
 
 def cells_of(recs: dict, table_id: str) -> dict[tuple[int, int], dict]:
@@ -168,17 +175,13 @@ def test_prose_page_has_no_table(pdfs: dict[str, Path]) -> None:
 def test_listed_amounts_in_one_cell_and_units_printed_in_cells() -> None:
     """Budget-book layout as a grid: units printed above the first figure, items listed as
     「label amount」 lines under one 節."""
-    table = {
-        "rows": [
-            ["節", "金額", "説明"],
-            ["1 報酬", "千円\n205,920", "千円\n001 給与費 448,879"],
-            ["", "", "002 一般職 １１人 96,733\n96,733×1／1"],
-            ["2 給料", "49,604", "－"],
-        ],
-        "cell_boxes": [],
-        "page_number": 1,
-    }
-    cells, header_rows = table_cells(table, None)
+    rows = [
+        ["節", "金額", "説明"],
+        ["1 報酬", "千円\n205,920", "千円\n001 給与費 448,879"],
+        ["", "", "002 一般職 １１人 96,733\n96,733×1／1"],
+        ["2 給料", "49,604", "－"],
+    ]
+    cells, header_rows, _ = table_cells(TableGrid(read_grid(rows), [], [1] * len(rows)), None)
     assert header_rows == 1
     by_pos = {(c["row"], c["col"]): c for c in cells}
     assert by_pos[(1, 1)]["value_yen"] == 205_920_000
@@ -202,13 +205,13 @@ def test_body_rows_ruled_only_horizontally_get_one_cell_per_column() -> None:
         [(0, 95, 300, 110), None, None],
     ]
     words = [_word("Austria", 5, 40), _word("86.2", 150, 170), _word("3,375", 260, 290)]
-    out_rows, out_boxes = table_mod.split_aligned_spans(rows, boxes, words)
+    out_rows, out_boxes = ruled_mod.split_aligned_spans(rows, boxes, words)
     assert out_rows[1] == ["Austria", "86.2", "3,375"]
     assert out_boxes[1][1][0] == 100
     header = [["Literacy Status", None], ["12", "13"]]
     header_boxes = [[(0, 80, 200, 95), None], [(0, 95, 100, 110), (100, 95, 200, 110)]]
     centred = [_word("Literacy", 60, 98), _word("Status", 101, 130)]
-    assert table_mod.split_aligned_spans(header, header_boxes, centred)[0][0] == [
+    assert ruled_mod.split_aligned_spans(header, header_boxes, centred)[0][0] == [
         "Literacy Status",
         None,
     ]
@@ -219,10 +222,10 @@ def test_columns_split_by_offset_rules_are_merged() -> None:
     boxes = [[(0, 0, 50, 10), (50, 0, 60, 10), (60, 0, 100, 10)]] + [
         [(0, 10, 50, 20), (50, 10, 100, 20), None]
     ] * 2
-    merged, _ = table_mod.merge_split_columns(rows, boxes)
+    merged, _ = ruled_mod.merge_split_columns(rows, boxes)
     assert merged == [["", "to air"], ["CO2", "100"], ["CH4", "5"]]
     # two real columns that are both filled in some row stay apart
-    kept, _ = table_mod.merge_split_columns([["a", "b"], ["1", None]], [[None, None]] * 2)
+    kept, _ = ruled_mod.merge_split_columns([["a", "b"], ["1", None]], [[None, None]] * 2)
     assert kept == [["a", "b"], ["1", None]]
 
 
@@ -234,14 +237,14 @@ def test_chart_axis_is_not_a_table() -> None:
         ["300", "", ""],
         ["250", "Yield", ""],
     ]
-    assert table_mod._looks_like_chart(axis)
+    assert unruled_mod._looks_like_chart(axis)
     budget = [
         ["1", "市税", "41,250"],
         ["2", "譲与税", "612"],
         ["3", "交付税", "100"],
         ["4", "国庫", "14,800"],
     ]
-    assert not table_mod._looks_like_chart(budget)
+    assert not unruled_mod._looks_like_chart(budget)
 
 
 def test_block_right_under_a_table_takes_the_units_of_its_columns() -> None:
@@ -251,42 +254,35 @@ def test_block_right_under_a_table_takes_the_units_of_its_columns() -> None:
     def box(x0: float, x1: float, top: float) -> tuple[float, float, float, float]:
         return (x0, top, x1, top + 12)
 
-    above = {
-        "bbox": (40, 100, 300, 160),
-        "rows": [["目", "本年度"], ["1 市民税", "千円\n18,719,000"]],
-        "cell_boxes": [
+    above = RawTable(
+        bbox=(40, 100, 300, 160),
+        rows=[["目", "本年度"], ["1 市民税", "千円\n18,719,000"]],
+        cell_boxes=[
             [box(40, 150, 100), box(150, 300, 100)],
             [box(40, 150, 120), box(150, 300, 120)],
         ],
-        "caption": "",
-        "strategy": "lines",
-    }
-    below = {
-        "bbox": (45, 180, 295, 200),
-        "rows": [["1 固定資産税", "23,806,300"], ["2 交付金", "55,000"]],
-        "cell_boxes": [
+        strategy="lines",
+    )
+    below = RawTable(
+        bbox=(45, 180, 295, 200),
+        rows=[["1 固定資産税", "23,806,300"], ["2 交付金", "55,000"]],
+        cell_boxes=[
             [box(45, 110, 180), box(230, 295, 180)],
             [box(45, 110, 190), box(240, 295, 190)],
         ],
-        "caption": "",
-        "strategy": "text",
-    }
-    far = {
-        **below,
-        "bbox": (45, 400, 280, 420),
-        "cell_boxes": [
+        strategy="text",
+    )
+    far = RawTable(
+        bbox=(45, 400, 280, 420),
+        rows=below.rows,
+        cell_boxes=[
             [box(45, 100, 400), box(220, 280, 400)],
             [box(45, 100, 410), box(230, 280, 410)],
         ],
-    }
-    page = {
-        "page_number": 1,
-        "width": 595,
-        "height": 842,
-        "text_raw": "",
-        "tables": [above, below, far],
-    }
-    recs = build_records(IDS, [page])
+        strategy="text",
+    )
+    page = PageRecord(1, 595, 842, "", None, 0, [above, below, far])
+    recs = assembled([page])
     by_table = {t["table_id"]: t for t in recs["tables"]}
     ids = sorted(by_table, key=lambda i: by_table[i]["top"])
     cells = {i: cells_of(recs, i) for i in ids}

@@ -1,7 +1,7 @@
 """Request items parsed from 提案要求 PDFs whose ground truth is known, field by field.
 
 Each variant of `tests.fixtures.teian_doc` is written once per module and parsed through the same
-path as the flow (pdfplumber → extract_page → build_records → parse_requests); every field of
+path as the flow (pdfplumber → extract_page → assemble_document → parse_requests); every field of
 every item is compared with what the generator wrote. Smaller tests feed page text directly.
 """
 
@@ -25,18 +25,18 @@ from tests.fixtures.teian_doc import (
     variant_document,
     write_teian_pdf,
 )
-from transforms.document import build_records
-from transforms.page import extract_page
-from transforms.tags import load_default_taxonomy, parse_taxonomy, tags_for
-from transforms.teian import (
+from transforms.assemble.document import assemble_document
+from transforms.extract.page import extract_page
+from transforms.kinds.teian import (
     RequestItem,
     category_name,
-    join_wrapped,
     parse_requests,
     parse_toc,
     split_names,
 )
-from transforms.text import normalize_text
+from transforms.normalize.text import join_wrapped, normalize_text
+from transforms.records import DocumentInfo, PageRecord
+from transforms.tags import load_default_taxonomy, parse_taxonomy, tags_for
 
 SAMPLE_PDF = Path(__file__).resolve().parents[1] / "data" / "samples" / "teian-sample.pdf"
 TAXONOMY = load_default_taxonomy()
@@ -47,11 +47,11 @@ def _nz(text: str) -> str:
     return normalize_text(text) or ""
 
 
-def _pdf_pages(path: Path) -> tuple[list[dict], list[dict]]:
+def _pdf_pages(path: Path) -> tuple[list[dict], list[PageRecord]]:
     """(page records as the flow builds them, extract_page output) for a PDF."""
     with pdfplumber.open(path) as pdf:
         extracted = [extract_page(p) for p in pdf.pages]
-    return build_records({"source_id": "s", "doc_id": "d"}, extracted)["pages"], extracted
+    return assemble_document(DocumentInfo("s", "d", "teian"), extracted).pages, extracted
 
 
 def expected_fields(item: TeianItem, seq: int) -> dict:
@@ -116,7 +116,7 @@ def test_field_matches_ground_truth(parsed: Parsed, name: str) -> None:
 
 def test_tables_carried_by_the_pages_change_nothing(parsed: Parsed) -> None:
     with_tables = [
-        {**page, "tables": ex["tables"]}
+        {**page, "table_rows": ["".join(c or "" for c in row) for t in ex.tables for row in t.rows]}
         for page, ex in zip(parsed.pages, parsed.extracted, strict=True)
     ]
     assert parse_requests(with_tables, TAXONOMY) == (parsed.items, parsed.warnings)
@@ -160,7 +160,7 @@ def test_variant_exercises_what_it_claims(parsed: Parsed) -> None:
     assert _nz(long_title.title) not in body, "the long title wraps"
     assert _nz(long_title.title) in body.replace("\n", "")
     table_page = parsed.doc.items[1].page_first
-    assert parsed.extracted[table_page - 1]["tables"], "the ruled table is found by the tables path"
+    assert parsed.extracted[table_page - 1].tables, "the ruled table is found by the tables path"
     raws = "\n".join(p["text_raw"] for p in parsed.pages)
     style = parsed.doc.style
     assert f"{style.section_open}現状・課題{style.section_close}" in raws
@@ -386,7 +386,7 @@ def test_text_only_table_rows_are_dropped_when_the_page_carries_its_tables() -> 
     lines = _item_lines("１　防災対策の推進", "＜", "＞", ("（", "）"), "　")
     lines[6:6] = ["区分 内容", "避難所 備蓄の拡充"]
     page = _page(2, lines, "1")
-    page["tables"] = [{"rows": [["区分", "内容"], ["避難所", "備蓄の拡充"]]}]
+    page["table_rows"] = ["区分内容", "避難所備蓄の拡充"]
     toc = _page(1, ["目次", "１　防災対策の推進・・・・ 1"])
     [item], warnings = parse_requests([toc, page], TAXONOMY)
     assert warnings == []
@@ -468,9 +468,12 @@ def test_category_name_ignores_spacing(heading: str) -> None:
     assert category_name(_nz(heading)) == "第1章 安全・安心"
 
 
-def test_join_wrapped_joins_japanese_without_spaces() -> None:
-    assert join_wrapped(["東京20", "20大会の", " 成功"]) == "東京2020大会の成功"
-    assert join_wrapped(["Society", "5.0", "open", "data"]) == "Society5.0open data"
+def test_join_wrapped_joins_prose_without_spaces_but_keeps_cell_figures_apart() -> None:
+    assert join_wrapped(["東京20", "20大会の", " 成功"], prose=True) == "東京2020大会の成功"
+    assert join_wrapped(["Society", "5.0", "open", "data"], prose=True) == "Society5.0open data"
+    assert join_wrapped(["国土交通", "省"]) == "国土交通省"
+    assert join_wrapped(["1,234", "5,678"]) == "1,234 5,678"  # two figures in one cell
+    assert join_wrapped(["9:00-", "12:00"]) == "9:00-12:00"
 
 
 def test_tags_match_normalized_keywords() -> None:

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.radicals import KANGXI_JA, RADICAL_TO_IDEOGRAPH
-from transforms.text import count_unreadable, normalize_text
+from transforms.normalize.radicals import KANGXI_JA, RADICAL_TO_IDEOGRAPH
+from transforms.normalize.text import count_unreadable, normalize_text
 
 CASES = [
     # Kangxi radicals and CJK radicals supplement → the ideograph a Japanese reader expects

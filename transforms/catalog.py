@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from transforms.eras import fiscal_year_from_title
+from transforms.kinds import available as available_kinds
+from transforms.normalize.eras import fiscal_year_from_title
 
-KINDS = ("teian", "generic")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ALLOWED_KEYS = {
     "id",
@@ -86,6 +86,61 @@ def _check_url(
     return str(path), None
 
 
+def _check_fields(entry: dict, where: str, sid: str | None, seen: set[str]) -> list[str]:
+    """Problems with an entry's keys, id, kind and plain fields."""
+    problems: list[str] = []
+    unknown = set(entry) - ALLOWED_KEYS
+    if unknown:
+        problems.append(f"{where}: unknown keys {sorted(unknown)}")
+    for key in REQUIRED_KEYS:
+        if key not in entry:
+            problems.append(f"{where}: missing required key {key!r}")
+    if sid is not None:
+        if not ID_PATTERN.match(sid):
+            problems.append(f"{where}: id must match [a-z0-9-]+")
+        if sid in seen:
+            problems.append(f"{where}: duplicate id")
+        seen.add(sid)
+    elif "id" in entry:
+        problems.append(f"{where}: id must be a string")
+    kind = entry.get("kind", "generic")
+    if kind not in available_kinds():
+        problems.append(f"{where}: kind {kind!r} is not one of {', '.join(available_kinds())}")
+    for key in ("title", "publisher", "edition", "password"):
+        if key in entry and not isinstance(entry[key], str):
+            problems.append(f"{where}: {key} must be a string")
+    fiscal_year = entry.get("fiscal_year")
+    if fiscal_year is not None and (
+        not isinstance(fiscal_year, int)
+        or isinstance(fiscal_year, bool)
+        or not 1868 <= fiscal_year <= 2200
+    ):
+        problems.append(f"{where}: fiscal_year must be a year such as 2014")
+    if not isinstance(entry.get("archive", False), bool):
+        problems.append(f"{where}: archive must be true or false")
+    return problems
+
+
+def _check_urls(
+    entry: dict, where: str, base_dir: Path | None
+) -> tuple[str, str | None, list[str]]:
+    """(url, archive_url, problems): paths resolved against the catalog's folder."""
+    problems: list[str] = []
+    url, problem = ("", None)
+    if "url" in entry:
+        url, problem = _check_url(entry["url"], where, "url", base_dir)
+        if problem:
+            problems.append(problem)
+    archive_url = None
+    if "archive_url" in entry:
+        archive_url, problem = _check_url(entry["archive_url"], where, "archive_url", base_dir)
+        if problem:
+            problems.append(problem)
+        elif not archive_url.startswith(("http://", "https://")):
+            problems.append(f"{where}: archive_url must be http(s)")
+    return url, archive_url, problems
+
+
 def parse_catalog(text: str, base_dir: Path | None = None) -> list[Source]:
     """Parse catalog TOML text; relative paths are resolved against `base_dir` (the catalog's folder)."""
     try:
@@ -106,65 +161,21 @@ def parse_catalog(text: str, base_dir: Path | None = None) -> list[Source]:
     for index, entry in enumerate(entries, start=1):
         sid = entry.get("id") if isinstance(entry.get("id"), str) else None
         where = f"source {sid!r}" if sid else f"source #{index}"
-        before = len(problems)
-        unknown = set(entry) - ALLOWED_KEYS
-        if unknown:
-            problems.append(f"{where}: unknown keys {sorted(unknown)}")
-        for key in REQUIRED_KEYS:
-            if key not in entry:
-                problems.append(f"{where}: missing required key {key!r}")
-        if sid is not None:
-            if not ID_PATTERN.match(sid):
-                problems.append(f"{where}: id must match [a-z0-9-]+")
-            if sid in seen:
-                problems.append(f"{where}: duplicate id")
-            seen.add(sid)
-        elif "id" in entry:
-            problems.append(f"{where}: id must be a string")
-        kind = entry.get("kind", "generic")
-        if kind not in KINDS:
-            problems.append(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
-        for key in ("title", "publisher", "edition", "password"):
-            if key in entry and not isinstance(entry[key], str):
-                problems.append(f"{where}: {key} must be a string")
-        fiscal_year = entry.get("fiscal_year")
-        if fiscal_year is not None and (
-            not isinstance(fiscal_year, int)
-            or isinstance(fiscal_year, bool)
-            or not 1868 <= fiscal_year <= 2200
-        ):
-            problems.append(f"{where}: fiscal_year must be a year such as 2014")
-            fiscal_year = None
-        archive = entry.get("archive", False)
-        if not isinstance(archive, bool):
-            problems.append(f"{where}: archive must be true or false")
-        url, problem = ("", None)
-        if "url" in entry:
-            url, problem = _check_url(entry["url"], where, "url", base_dir)
-            if problem:
-                problems.append(problem)
-        archive_url = None
-        if "archive_url" in entry:
-            archive_url, problem = _check_url(entry["archive_url"], where, "archive_url", base_dir)
-            if problem:
-                problems.append(problem)
-            elif not archive_url.startswith(("http://", "https://")):
-                problems.append(f"{where}: archive_url must be http(s)")
-        if len(problems) > before:
+        found = _check_fields(entry, where, sid, seen)
+        url, archive_url, url_problems = _check_urls(entry, where, base_dir)
+        problems += found + url_problems
+        if found or url_problems:
             continue
-        title = entry["title"]
-        if fiscal_year is None:
-            fiscal_year = fiscal_year_from_title(title)
         sources.append(
             Source(
                 id=sid or "",
-                title=title,
+                title=entry["title"],
                 url=url,
                 publisher=entry.get("publisher", ""),
-                kind=kind,
-                fiscal_year=fiscal_year,
+                kind=entry.get("kind", "generic"),
+                fiscal_year=entry.get("fiscal_year") or fiscal_year_from_title(entry["title"]),
                 edition=entry.get("edition"),
-                archive=archive,
+                archive=entry.get("archive", False),
                 archive_url=archive_url,
                 password=entry.get("password"),
             )

@@ -10,7 +10,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from transforms.text import normalize_text
+from transforms.normalize.text import normalize_text
 
 DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.toml")
 _TAG_NAME = re.compile(r"^[a-z0-9_-]+$")

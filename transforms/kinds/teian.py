@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
-from transforms.tags import tags_for
-from transforms.text import normalize_text
+from transforms.normalize.figures import is_figure, is_nil, page_number_line
+from transforms.normalize.text import join_wrapped, normalize_text
+from transforms.records import DocumentInfo, Parsed
+from transforms.tags import load_default_taxonomy, tags_for
 
 _OPEN = r"[(（<＜〈《【\[〔]"
 _CLOSE = r"[)）>＞〉》】\]〕]"
@@ -74,11 +78,6 @@ _TOC_HEADING = re.compile(r"^(?:目次|もくじ)$")
 _TOC_ENTRY = re.compile(
     r"^(?P<body>.*?\S)\s*(?:[・･.…‥\-―─—_]{2,}\s*|\s+)(?P<page>[0-9]{1,4}|[ivxlc]{1,6})$"
 )
-_FOOTER = re.compile(
-    r"^[-‐－―—–ー~〜]?\s*(?:p\.?\s*)?(?P<label>[0-9]{1,4}|[ivxlcdmIVXLCDM]{1,7})\s*[-‐－―—–ー~〜]?(?:\s*/\s*[0-9]{1,4})?$"
-)
-# Grid rows of a data table, as page text: several fields, mostly figures.
-_FIGURE = re.compile(r"^[△▲▼\-+±]?[0-9][0-9,.]*[%%倍人件円千万億兆]*$|^[-－―‐ー]$")
 _UNIT_CAPTION = re.compile(r"^\(?\s*単位[:：\s].*$")
 # Names in 提案要求先/都所管局 end with one of these; a piece that does not was split at a 「・」
 # that belongs to the name (オリンピック・パラリンピック準備局, 青少年・治安対策本部).
@@ -162,22 +161,10 @@ def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def join_wrapped(lines: list[str]) -> str:
-    """Join the lines of one wrapped paragraph.
-
-    Japanese is wrapped at a fixed width, anywhere, even inside a number, so lines join without
-    a space; only a break between two Latin letters stands for a space (word processors wrap
-    Latin text at spaces).
-    """
-    out = ""
-    for line in lines:
-        line = line.strip()
-        if not line:
-            continue
-        if out and re.match(r"[A-Za-z]", out[-1]) and re.match(r"[A-Za-z]", line[0]):
-            out += " "
-        out += line
-    return out
+def _join(lines: list[str]) -> str:
+    """The lines of one wrapped paragraph or title: Japanese prose is wrapped at a fixed width,
+    anywhere, even inside a number."""
+    return join_wrapped(lines, prose=True)
 
 
 def split_names(text: str) -> list[str]:
@@ -224,18 +211,18 @@ def _is_numbered(line: str) -> bool:
 def _numbered_title(lines: list[str]) -> tuple[str | None, str]:
     """(item number, title) from a title's lines; the number may sit alone on the first line."""
     if len(lines) > 1 and _BARE_ITEM_NO.match(lines[0]):
-        return lines[0].rstrip("."), join_wrapped(lines[1:])
-    return _split_item_no(join_wrapped(lines))
+        return lines[0].rstrip("."), _join(lines[1:])
+    return _split_item_no(_join(lines))
 
 
 def _strip_footer(lines: list[str], label: str | None) -> list[str]:
     """Drop a printed page number at the foot (or head) of the page."""
 
     def is_number(line: str) -> bool:
-        match = _FOOTER.match(line.strip())
-        if not match:
+        printed = page_number_line(line.strip())
+        if printed is None:
             return False
-        return match.group("label") == label or line.strip()[0] in "-‐－―—–ー~〜p"
+        return printed == label or line.strip()[0] in "-‐－―—–ー~〜p"
 
     if lines and is_number(lines[-1]):
         lines = lines[:-1]
@@ -279,13 +266,13 @@ def _page_lines(pages: list[dict], first_page: int) -> list[_Line]:
 
 
 def _table_row_texts(page: dict) -> set[str]:
-    """Rows of the tables found on the page (when the page carries them), spaces removed."""
+    """Rows of the tables printed on the page (`table_rows`, their cells' raw text joined),
+    spaces removed: page lines that are one of them are table text, not prose."""
     rows: set[str] = set()
-    for table in page.get("tables") or []:
-        for row in table.get("rows") or []:
-            text = _squeeze(normalize_text("".join(cell or "" for cell in row)) or "")
-            if len(text) >= 2:
-                rows.add(text)
+    for row in page.get("table_rows") or []:
+        text = _squeeze(normalize_text(row) or "")
+        if len(text) >= 2:
+            rows.add(text)
     return rows
 
 
@@ -293,7 +280,7 @@ def _is_grid_row(text: str) -> bool:
     fields = text.split()
     if len(fields) < 2:
         return False
-    figures = sum(1 for f in fields if _FIGURE.match(f))
+    figures = sum(1 for f in fields if is_nil(f) or is_figure(f, normalized=True))
     return figures >= 2 and figures * 2 >= len(fields)
 
 
@@ -523,9 +510,8 @@ def _demand_no(match: re.Match[str]) -> int:
     return int(match.group("n"))
 
 
-def _parse_body(item: RequestItem, lines: list[_Line], t: int, end: int) -> list[str]:
-    """Fill the fields from the 提案要求先 line `t` to the item's end; problems come back as text."""
-    problems: list[str] = []
+def _read_blocks(item: RequestItem, lines: list[_Line], t: int, end: int) -> int:
+    """Fill targets and bureaus from the blocks starting at line `t`; returns the next line."""
     match = _TARGETS_START.match(lines[t].text)
     assert match is not None
     targets, i = _block(lines, t, match.group("rest"), end)
@@ -536,11 +522,16 @@ def _parse_body(item: RequestItem, lines: list[_Line], t: int, end: int) -> list
             break
         names, i = _block(lines, i, bureau.group("rest"), end)
         item.bureaus.extend(split_names(names))
+    return i
+
+
+def _read_sections(lines: list[_Line]) -> tuple[dict[str, list[str]], list[list[str]]]:
+    """The prose lines of each section, and the numbered demands as lists of lines."""
     section = "summary"
     buffers: dict[str, list[str]] = {"summary": [], "background": [], "demands": [], "other": []}
     demands: list[list[str]] = []
     circled = False
-    for line in lines[i:end]:
+    for line in lines:
         sec = _SECTION.match(line.text)
         if sec:
             section = _SECTION_NAMES[sec.group("name")]
@@ -550,27 +541,34 @@ def _parse_body(item: RequestItem, lines: list[_Line], t: int, end: int) -> list
             continue
         if line.is_table:
             continue
-        if section == "demands":
-            demand = _DEMAND.match(line.text)
-            # the first demand fixes the numbering; other kinds (① under (1)) are sub-items
-            if (
-                demand
-                and (not demands or bool(demand.group("c")) == circled)
-                and _demand_no(demand) == len(demands) + 1
-            ):
-                circled = bool(demand.group("c"))
-                demands.append([demand.group("text")])
-            elif demands:
-                demands[-1].append(line.text)
-            else:
-                buffers["demands"].append(line.text)
+        if section != "demands":
+            buffers[section].append(line.text)
             continue
-        buffers[section].append(line.text)
-    item.summary = join_wrapped(buffers["summary"])
-    item.background = join_wrapped(buffers["background"])
+        demand = _DEMAND.match(line.text)
+        # the first demand fixes the numbering; other kinds (① under (1)) are sub-items
+        if (
+            demand
+            and (not demands or bool(demand.group("c")) == circled)
+            and _demand_no(demand) == len(demands) + 1
+        ):
+            circled = bool(demand.group("c"))
+            demands.append([demand.group("text")])
+        elif demands:
+            demands[-1].append(line.text)
+        else:
+            buffers["demands"].append(line.text)
+    return buffers, demands
+
+
+def _parse_body(item: RequestItem, lines: list[_Line], t: int, end: int) -> list[str]:
+    """Fill the fields from the 提案要求先 line `t` to the item's end; problems come back as text."""
+    i = _read_blocks(item, lines, t, end)
+    buffers, demands = _read_sections(lines[i:end])
+    item.summary = _join(buffers["summary"])
+    item.background = _join(buffers["background"])
     if buffers["demands"] and not demands:
         demands = [buffers["demands"]]  # a single request, printed without a number
-    item.demands = [join_wrapped(d) for d in demands]
+    item.demands = [_join(d) for d in demands]
     missing = [
         name
         for name, value in (
@@ -581,11 +579,45 @@ def _parse_body(item: RequestItem, lines: list[_Line], t: int, end: int) -> list
         )
         if not value
     ]
-    if missing:
-        problems.append(
-            f"item {item.item_seq} {item.title[:30]!r} (p.{item.page_first}): no {', '.join(missing)} found"
-        )
-    return problems
+    if not missing:
+        return []
+    return [
+        f"item {item.item_seq} {item.title[:30]!r} (p.{item.page_first}): no {', '.join(missing)} found"
+    ]
+
+
+def _item_heads(
+    lines: list[_Line], anchors: list[int], toc_titles: set[str], known: tuple[str, ...]
+) -> tuple[list[RequestItem], list[int], list[int]]:
+    """The items whose 提案要求先 blocks are at `anchors`: each with its number, title and
+    category, and the line where each starts and ends."""
+    starts: list[int] = []
+    lower = 0
+    for t in anchors:
+        starts.append(_title_start(lines, t, lower, toc_titles, known))
+        lower = t + 1
+    items: list[RequestItem] = []
+    category: str | None = None
+    gap_from = 0  # first line after the previous item's 提案要求先 line
+    ends: list[int] = []
+    for k, (start, t) in enumerate(zip(starts, anchors, strict=True)):
+        # category headings sit between the previous item and this title; the first one ends
+        # the previous item, the last one names this item's category
+        headings = [
+            j
+            for j in range(gap_from, start)
+            if not lines[j].is_table and _is_category_line(lines[j].text, known)
+        ]
+        if k > 0:
+            ends.append(headings[0] if headings else start)
+        if headings:
+            category = category_name(lines[headings[-1]].text)
+        gap_from = t + 1
+        title_no, title = _numbered_title([line.text for line in lines[start:t]])
+        items.append(RequestItem(item_seq=k + 1, item_no=title_no, category=category, title=title))
+    if items:
+        ends.append(len(lines))
+    return items, starts, ends
 
 
 def parse_requests(
@@ -605,36 +637,8 @@ def parse_requests(
     lines = _page_lines(pages, first_page)
     labels = {p["page_number"]: p.get("page_label") for p in pages}
     anchors = [i for i, line in enumerate(lines) if _TARGETS_START.match(line.text)]
-
-    starts: list[int] = []
-    lower = 0
-    for t in anchors:
-        starts.append(_title_start(lines, t, lower, toc_titles, known))
-        lower = t + 1
-
-    items: list[RequestItem] = []
+    items, starts, ends = _item_heads(lines, anchors, toc_titles, known)
     problems: list[str] = []
-    category: str | None = None
-    gap_from = 0  # first line after the previous item's 提案要求先 line
-    ends: list[int] = []
-    for k, (start, t) in enumerate(zip(starts, anchors, strict=True)):
-        # category headings sit between the previous item and this title; the first one ends
-        # the previous item, the last one names this item's category
-        headings = [
-            j
-            for j in range(gap_from, start)
-            if not lines[j].is_table and _is_category_line(lines[j].text, known)
-        ]
-        if k > 0:
-            ends.append(headings[0] if headings else start)
-        if headings:
-            category = category_name(lines[headings[-1]].text)
-        gap_from = t + 1
-        title_no, title = _numbered_title([line.text for line in lines[start:t]])
-        item = RequestItem(item_seq=k + 1, item_no=title_no, category=category, title=title)
-        items.append(item)
-    if items:
-        ends.append(len(lines))
     for item, start, t, end in zip(items, starts, anchors, ends, strict=True):
         item.page_first = lines[start].page
         item.page_last = lines[end - 1].page
@@ -693,3 +697,80 @@ def cross_check_toc(items: list[RequestItem], toc: Toc | None) -> list[str]:
             f"item {item.item_seq} {item.title[:40]!r} (p.{item.page_first}) is not in the 目次"
         )
     return warnings
+
+
+# -- the kind's entry ------------------------------------------------------------------------------
+
+DATASETS = ("requests", "request_targets")
+INPUTS = ("pages", "tables", "cells")
+
+
+def parse(doc: DocumentInfo, inputs: dict[str, Any]) -> Parsed:
+    """A 提案要求 document's request items (`requests`, `request_targets`), the item each table
+    belongs to (`item_seq` of tables and cells), and why the items may be incomplete."""
+    cells = (
+        inputs["cells"]
+        .select(["table_id", "page_number", "row", "col", "text_raw", "text", "spanned"])
+        .to_pylist()
+    )
+    pages = _pages_with_table_rows(
+        inputs["pages"].select(["page_number", "page_label", "text"]).to_pylist(), cells
+    )
+    items, warnings = parse_requests(pages, load_default_taxonomy())
+    requests = [
+        {**doc.ids, "fiscal_year": doc.fiscal_year, "edition": doc.edition, **asdict(item)}
+        for item in items
+    ]
+    targets = [
+        {**doc.ids, "item_seq": item.item_seq, "target": target}
+        for item in items
+        for target in item.targets
+    ]
+    tables = inputs["tables"].select(["table_id", "page_first"]).to_pylist()
+    return Parsed(
+        datasets={"requests": requests, "request_targets": targets},
+        table_columns={"item_seq": items_of_tables(items, tables, cells)},
+        warnings=warnings,
+    )
+
+
+def _pages_with_table_rows(pages: list[dict], cells: list[dict]) -> list[dict]:
+    """Page dicts for the parser, each with the text of the table rows printed on it."""
+    rows: dict[tuple[str, int], dict[int, str]] = defaultdict(dict)
+    page_of: dict[tuple[str, int], int] = {}
+    for cell in cells:
+        if cell["spanned"]:
+            continue
+        key = (cell["table_id"], cell["row"])
+        rows[key][cell["col"]] = cell["text_raw"] or ""
+        page_of[key] = cell["page_number"]
+    by_page: dict[int, list[str]] = defaultdict(list)
+    for key, row in rows.items():
+        by_page[page_of[key]].append("".join(row[c] for c in sorted(row)))
+    return [{**page, "table_rows": by_page.get(page["page_number"], [])} for page in pages]
+
+
+def items_of_tables(
+    items: list[RequestItem], tables: list[dict], cells: list[dict]
+) -> dict[str, int | None]:
+    """The request item each table belongs to, by table id.
+
+    A table belongs to an item whose pages hold its first page; when a page holds several items,
+    the one whose text contains most of the table's cell texts wins (item text keeps table rows).
+    """
+    texts_by_table: dict[str, list[str]] = defaultdict(list)
+    for cell in cells:
+        if cell.get("text"):
+            texts_by_table[cell["table_id"]].append(cell["text"].replace(" ", ""))
+    bodies = {item.item_seq: (item.text or "").replace(" ", "") for item in items}
+    found: dict[str, int | None] = {}
+    for table in tables:
+        candidates = [i for i in items if i.page_first <= table["page_first"] <= i.page_last]
+        if len(candidates) > 1:
+            texts = texts_by_table.get(table["table_id"], [])
+            candidates.sort(
+                key=lambda i, texts=texts: sum(1 for t in texts if t in bodies[i.item_seq]),
+                reverse=True,
+            )
+        found[table["table_id"]] = candidates[0].item_seq if candidates else None
+    return found

@@ -10,6 +10,8 @@ import re
 import unicodedata
 from datetime import date
 
+from transforms.normalize.numerals import kanji_to_int
+
 # era name → Gregorian year of the era's first year (元年)
 ERAS: dict[str, int] = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019}
 _ABBREVIATIONS: dict[str, str] = {
@@ -24,50 +26,6 @@ _ABBREVIATIONS: dict[str, str] = {
     "平": "平成",
     "令": "令和",
 }
-KANJI_DIGITS = {
-    "〇": 0,
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-KANJI_SCALES = {"十": 10, "百": 100, "千": 1000}
-
-
-def kanji_to_int(text: str) -> int | None:
-    """Read a small kanji numeral (二十六, 三十, 百二, 二〇一四) as used for years, months and days.
-
-    Returns None for anything that is not a well-formed numeral below 10000, so a stray kanji is
-    never read as a year.
-    """
-    if not text:
-        return None
-    if all(c in KANJI_DIGITS for c in text):  # positional: 二〇一四
-        value = 0
-        for c in text:
-            value = value * 10 + KANJI_DIGITS[c]
-        return value
-    total, current, last_scale = 0, None, 10_000
-    for c in text:
-        if c in KANJI_DIGITS:
-            if current is not None:
-                return None  # 二三十: two digits in a row inside a scaled numeral
-            current = KANJI_DIGITS[c]
-        elif c in KANJI_SCALES:
-            scale = KANJI_SCALES[c]
-            if scale >= last_scale:
-                return None  # 十百: scales must decrease
-            total += (1 if current is None else current) * scale
-            current, last_scale = None, scale
-        else:
-            return None
-    return total + (current or 0)
 
 
 def _number(text: str) -> int | None:

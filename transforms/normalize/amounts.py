@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from transforms.eras import KANJI_DIGITS, KANJI_SCALES
-from transforms.text import normalize_text
+from transforms.normalize.numerals import BIG_SCALES, read_numeral
+from transforms.normalize.text import normalize_text
 
 MONEY_UNITS: dict[str, int] = {
     "円": 1,
@@ -80,12 +80,7 @@ _ALL_UNITS = sorted([*MONEY_UNITS, *COUNT_UNITS, *PERCENT_UNITS], key=len, rever
 _UNIT_ALTERNATION = "|".join(re.escape(u) for u in _ALL_UNITS)
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SIMPLE = re.compile(rf"(?P<num>{_NUMBER})\s*(?P<unit>\S.*)?")
-_NUMERAL_TOKEN = re.compile(
-    rf"(?P<arabic>{_NUMBER})|(?P<digits>[〇零一二三四五六七八九]+)|(?P<small>[十百千])"
-    r"|(?P<big>[万億兆])\s*|(?P<other>.)"
-)
-_BIG = {"万": 10**4, "億": 10**8, "兆": 10**12}
-_BIG_NAME = {factor: name for name, factor in _BIG.items()}
+_BIG_NAME = {factor: name for name, factor in BIG_SCALES.items()}
 _SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 # Footnote marks before a figure need a space (※1 300) unless they carry no digits (※300).
 _NOTE_LEAD = re.compile(
@@ -134,52 +129,6 @@ def _to_yen(value: Decimal, unit: str | None) -> int | None:
     return int(yen)
 
 
-def _read_numeral(text: str) -> tuple[Decimal, int | None] | None:
-    """Read a numeral mixing digits and kanji (3億5千万, 二億五千二百万, 1兆2,345億, 四百九十).
-
-    Returns the value and, when the numeral ends with 万/億/兆 (3億5千万), that factor, so a
-    caller can report the amount in the unit it was written in. Malformed numerals (十百, 億万,
-    two numbers in a row) are None rather than a guess.
-    """
-    total = Decimal(0)
-    section = Decimal(0)
-    current: Decimal | None = None
-    last_small, last_big = 10**5, 10**13
-    ends_with_big: int | None = None
-    seen = False
-    for token in _NUMERAL_TOKEN.finditer(text):
-        kind = token.lastgroup
-        if kind == "other":
-            return None
-        seen = True
-        if kind in ("arabic", "digits"):
-            if current is not None:
-                return None
-            if kind == "arabic":
-                current = Decimal(token.group().replace(",", ""))
-            else:
-                current = Decimal("".join(str(KANJI_DIGITS[c]) for c in token.group()))
-            ends_with_big = None
-        elif kind == "small":
-            scale = KANJI_SCALES[token.group()]
-            if scale >= last_small:
-                return None
-            section += (Decimal(1) if current is None else current) * scale
-            current, last_small = None, scale
-            ends_with_big = None
-        else:
-            factor = _BIG[token.group().strip()]
-            if factor >= last_big or (current is None and section == 0):
-                return None
-            total += (section + (current or 0)) * factor
-            section, current, last_small, last_big = Decimal(0), None, 10**5, factor
-            ends_with_big = factor
-    if not seen:
-        return None
-    total += section + (current or 0)
-    return total, ends_with_big
-
-
 def parse_compound(text: str) -> tuple[Decimal, str] | None:
     """1兆2,345億円, 3億5千万円, 二億五千二百万円 → (value, unit) in the unit the amount ends with.
 
@@ -188,7 +137,7 @@ def parse_compound(text: str) -> tuple[Decimal, str] | None:
     text = (normalize_text(text, join_lines=True) or "").replace(" ", "")
     if not text.endswith("円") or text in MONEY_UNITS:
         return None
-    numeral = _read_numeral(text[:-1])
+    numeral = read_numeral(text[:-1])
     if numeral is None:
         return None
     value, ends_with_big = numeral
@@ -214,17 +163,23 @@ def _amount(value: Decimal, unit: str | None, note: str | None) -> Amount:
     return Amount(float(value), unit, _to_yen(value, unit), note)
 
 
-def parse_amount(raw: str | None, unit: str | None = None, paren_negative: bool = False) -> Amount:
+def parse_amount(
+    raw: str | None,
+    unit: str | None = None,
+    paren_negative: bool = False,
+    normalized: bool = False,
+) -> Amount:
     """Parse one cell or phrase into a figure.
 
     `unit` is the unit stated once for the table or column (（単位：千円）, 予算額（千円）); a unit
     printed in the cell wins. `paren_negative` reads (1,234) as minus, as some accounts print it;
     otherwise a parenthesized figure is read as it stands. △ and ▲ before a number mean minus.
-    Footnote marks (※1, *, (注2)) go to `note` and are never read as digits.
+    Footnote marks (※1, *, (注2)) go to `note` and are never read as digits. `normalized` says
+    `raw` is already `normalize_text(..., join_lines=True)` output, which is not redone.
     """
     if raw is None or _LIST_NUMBER.match(raw):
         return NIL
-    text = (normalize_text(raw, join_lines=True) or "").strip()
+    text = (raw if normalized else normalize_text(raw, join_lines=True) or "").strip()
     if text in NIL_MARKERS:
         return NIL
     text, note = _split_notes(text)
@@ -245,28 +200,41 @@ def parse_amount(raw: str | None, unit: str | None = None, paren_negative: bool 
         return empty
     sign = -1 if negative else 1
 
-    match = _SIMPLE.fullmatch(text)
-    if match:
-        try:
-            number = Decimal(match.group("num").replace(",", "")) * sign
-        except InvalidOperation:  # pragma: no cover - the pattern only admits valid numbers
-            return empty
-        printed = match.group("unit")
-        if printed is None:
-            return _amount(number, forced_unit or unit, note)
-        cell_unit = _canonical_unit(printed)
-        if cell_unit is not None and forced_unit is None:
-            return _amount(number, cell_unit, note)
+    simple = _simple_amount(text, sign, unit, forced_unit, note)
+    if simple is not None:
+        return simple
+    return _compound_amount(text, sign, unit, forced_unit, note) or empty
 
-    # Compound and kanji numerals: 1兆2,345億円, 3億5千万円, 二億五千二百万円, 1万2千人.
+
+def _simple_amount(
+    text: str, sign: int, unit: str | None, forced_unit: str | None, note: str | None
+) -> Amount | None:
+    """An Arabic number with at most a unit after it (1,234千円, 56%); None if it is not one."""
+    match = _SIMPLE.fullmatch(text)
+    if not match:
+        return None
+    number = Decimal(match.group("num").replace(",", "")) * sign
+    printed = match.group("unit")
+    if printed is None:
+        return _amount(number, forced_unit or unit, note)
+    cell_unit = _canonical_unit(printed)
+    if cell_unit is not None and forced_unit is None:
+        return _amount(number, cell_unit, note)
+    return None
+
+
+def _compound_amount(
+    text: str, sign: int, unit: str | None, forced_unit: str | None, note: str | None
+) -> Amount | None:
+    """Compound and kanji numerals: 1兆2,345億円, 3億5千万円, 二億五千二百万円, 1万2千人."""
     suffix = next((u for u in _COMPOUND_SUFFIXES if text.endswith(u)), None)
     body = (text[: -len(suffix)] if suffix else text).rstrip()
-    numeral = _read_numeral(body)
+    numeral = read_numeral(body)
     if numeral is None:
-        return empty
+        return None
     value, ends_with_big = numeral
     if suffix is None and not re.search(r"\d", body):
-        return empty  # a bare kanji numeral (三) in a table is a label, not a figure
+        return None  # a bare kanji numeral (三) in a table is a label, not a figure
     final_unit = _canonical_unit(suffix) if suffix else (forced_unit or unit)
     if final_unit == "円" and ends_with_big is not None:
         # 3億5千万円 is printed in 万円: keep `value` in the unit it was written in.
@@ -278,7 +246,7 @@ _UNIT_STATED = re.compile(rf"単位\s*[:：]?\s*(?P<unit>{_UNIT_ALTERNATION})")
 _UNIT_BRACKETED = re.compile(rf"[(\[]\s*(?P<unit>{_UNIT_ALTERNATION})\s*[)\]]")
 
 
-def find_unit(text: str | None) -> str | None:
+def find_unit(text: str | None, normalized: bool = False) -> str | None:
     """The unit a caption, note or header states for a table or column.
 
     Accepts （単位：千円）, 単位：百万円, a header 予算額（千円）, and a header path whose part is
@@ -286,7 +254,8 @@ def find_unit(text: str | None) -> str | None:
     """
     if not text:
         return None
-    text = normalize_text(text, join_lines=True) or ""
+    if not normalized:
+        text = normalize_text(text, join_lines=True) or ""
     match = _UNIT_STATED.search(text) or _UNIT_BRACKETED.search(text)
     if match:
         return _canonical_unit(match.group("unit"))

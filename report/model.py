@@ -3,15 +3,16 @@
 The report exists so a person can check the extraction against the PDF: every table's box and
 cell grid over the page it came from, its cells as published (text, value, unit, yen), and for a
 提案要求 document the parsed items with their ministries and pages. This module decides *what*
-is shown (and which pages need an image); `flows/report.py` reads the Parquet files, renders the
-pages and writes HTML. Everything here is rows in, plain dataclasses out, so it is testable
-without a PDF or a browser.
+is shown (and which pages need an image); `report.build` reads the Parquet files, and
+`report.render` and `report.html` draw the pages and write the HTML. Everything here is rows in,
+plain dataclasses out, so it is testable without a PDF or a browser.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # Which pages get an image: "marked" renders the pages a reader needs to check (tables, item
@@ -202,6 +203,7 @@ class DocumentReport:
     target_counts: list[tuple[str, int]] = field(default_factory=list)
 
     def pages_to_render(self) -> list[int]:
+        """Only these pages are rendered: images are most of a report's size and time."""
         return [p.page_number for p in self.pages if p.render]
 
 
@@ -211,10 +213,12 @@ def safe_name(value: str) -> str:
 
 
 def document_href(source_id: str) -> str:
+    """Links are relative, so the report folder works when moved, zipped or opened offline."""
     return f"{safe_name(source_id)}/index.html"
 
 
 def table_href(table_id: str) -> str:
+    """Relative to the document's page, which links every table from its list and its boxes."""
     return f"tables/{safe_name(table_id)}.html"
 
 
@@ -363,7 +367,28 @@ def page_overlays(page_number: int, tables: list[TableView]) -> list[Overlay]:
     return overlays
 
 
+def place_label(
+    x0: float,
+    top: float,
+    width: float,
+    height: float,
+    taken: list[tuple[float, float, float, float]],
+) -> tuple[float, float]:
+    """Where a table's label goes: in the margin left of its box, else above it, never on its cells.
+
+    Tables that start at the same corner (a table nested in another) would hide each other's
+    labels: a label moves down until it overlaps none placed before it on the page. The HTML
+    overlay (in points) and the PNG overlay (in pixels) both place labels this way, so they agree.
+    """
+    x, y = (x0 - width - 2, top) if x0 >= width + 2 else (x0, max(0.0, top - height))
+    while any(x < r[2] and r[0] < x + width and y < r[3] and r[1] < y + height for r in taken):
+        y += height + 1
+    taken.append((x, y, x + width, y + height))
+    return x, y
+
+
 def build_item(row: dict, tables: list[TableView]) -> ItemView:
+    """An item with the labels of the tables inside it, so a reader can go from one to the other."""
     seq = int(row["item_seq"])
     return ItemView(
         item_seq=seq,
@@ -408,62 +433,77 @@ def build_document_report(
     """A document's report from its rows; rows of other versions (doc_id) than the summary's are ignored."""
     if render not in RENDER_POLICIES:
         raise ValueError(f"render policy {render!r}: expected one of {RENDER_POLICIES}")
-
-    def current(rows: list[dict] | None) -> list[dict]:
-        return [
-            r for r in rows or [] if summary.doc_id is None or r.get("doc_id") == summary.doc_id
-        ]
-
-    cells_by_table: dict[str, list[dict]] = {}
-    for cell in current(cells):
-        cells_by_table.setdefault(cell["table_id"], []).append(cell)
-    ordered = sorted(
-        current(tables),
-        key=lambda t: (t.get("page_first") or 0, t.get("top") or 0.0, t["table_id"]),
-    )
-    table_views = [
-        build_table(n, t, cells_by_table.get(t["table_id"], []))
-        for n, t in enumerate(ordered, start=1)
-    ]
-
-    request_rows = sorted(current(requests), key=lambda r: r["item_seq"])
+    table_views = _table_views(_current(tables, summary.doc_id), _current(cells, summary.doc_id))
+    request_rows = sorted(_current(requests, summary.doc_id), key=lambda r: r["item_seq"])
     items = [build_item(r, table_views) for r in request_rows]
-    starts: dict[int, list[int]] = {}
-    for item in items:
-        if item.page_first is not None:
-            starts.setdefault(int(item.page_first), []).append(item.item_seq)
-
-    page_views: list[PageView] = []
-    for page in sorted(current(pages), key=lambda p: p["page_number"]):
-        number = int(page["page_number"])
-        overlays = page_overlays(number, table_views)
-        items_starting = starts.get(number, [])
-        text = page.get("text") or ""
-        page_views.append(
-            PageView(
-                page_number=number,
-                page_label=page.get("page_label"),
-                width=float(page.get("width") or 595.0),
-                height=float(page.get("height") or 842.0),
-                n_chars=int(page.get("n_chars") or 0),
-                n_unreadable=int(page.get("n_unreadable") or 0),
-                overlays=overlays,
-                items_starting=items_starting,
-                render=_wants_image(page, overlays, items_starting, render),
-                text=text if len(text) <= TEXT_EXCERPT_CHARS else text[:TEXT_EXCERPT_CHARS] + "…",
-            )
-        )
-
-    tag_counts = Counter(tag for item in items for tag in item.tags)
-    target_counts = Counter(target for item in items for target in item.targets)
+    starts = _item_starts(items)
+    page_views = [
+        _page_view(page, table_views, starts.get(int(page["page_number"]), []), render)
+        for page in sorted(_current(pages, summary.doc_id), key=lambda p: p["page_number"])
+    ]
     return DocumentReport(
         summary=summary,
         pages=page_views,
         tables=table_views,
         items=items,
-        tag_counts=sorted(tag_counts.items(), key=lambda kv: (-kv[1], kv[0])),
-        target_counts=sorted(target_counts.items(), key=lambda kv: (-kv[1], kv[0])),
+        tag_counts=_by_frequency(tag for item in items for tag in item.tags),
+        target_counts=_by_frequency(target for item in items for target in item.targets),
     )
+
+
+def _current(rows: list[dict] | None, doc_id: str | None) -> list[dict]:
+    """Rows of the published version only: a dataset file may still hold an older doc_id's rows."""
+    return [r for r in rows or [] if doc_id is None or r.get("doc_id") == doc_id]
+
+
+def _table_views(tables: list[dict], cells: list[dict]) -> list[TableView]:
+    """Tables numbered in reading order (page, then height on it), so T1, T2… follow the PDF."""
+    cells_by_table: dict[str, list[dict]] = {}
+    for cell in cells:
+        cells_by_table.setdefault(cell["table_id"], []).append(cell)
+    ordered = sorted(
+        tables,
+        key=lambda t: (t.get("page_first") or 0, t.get("top") or 0.0, t["table_id"]),
+    )
+    return [
+        build_table(n, t, cells_by_table.get(t["table_id"], []))
+        for n, t in enumerate(ordered, start=1)
+    ]
+
+
+def _item_starts(items: list[ItemView]) -> dict[int, list[int]]:
+    """Page → item_seq of the items that start on it: those pages get an image and a note."""
+    starts: dict[int, list[int]] = {}
+    for item in items:
+        if item.page_first is not None:
+            starts.setdefault(int(item.page_first), []).append(item.item_seq)
+    return starts
+
+
+def _page_view(
+    page: dict, tables: list[TableView], items_starting: list[int], policy: str
+) -> PageView:
+    """A page row with what lies on it; its text is cut short, as the PDF itself is linked."""
+    number = int(page["page_number"])
+    overlays = page_overlays(number, tables)
+    text = page.get("text") or ""
+    return PageView(
+        page_number=number,
+        page_label=page.get("page_label"),
+        width=float(page.get("width") or 595.0),
+        height=float(page.get("height") or 842.0),
+        n_chars=int(page.get("n_chars") or 0),
+        n_unreadable=int(page.get("n_unreadable") or 0),
+        overlays=overlays,
+        items_starting=items_starting,
+        render=_wants_image(page, overlays, items_starting, policy),
+        text=text if len(text) <= TEXT_EXCERPT_CHARS else text[:TEXT_EXCERPT_CHARS] + "…",
+    )
+
+
+def _by_frequency(values: Iterable[str]) -> list[tuple[str, int]]:
+    """Most frequent first, ties by name, so the same data always lists in the same order."""
+    return sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def column_headers(table: TableView) -> list[str]:

@@ -1,32 +1,16 @@
-"""The visual report: published datasets and raw PDFs in, static HTML and page images out.
+"""The report's HTML: the index, a document's page and a table's page, with their inline CSS.
 
-    <out>/index.html                          every source: status, warnings, counts
-    <out>/<source_id>/index.html              one document: items, tables, pages with overlays
-    <out>/<source_id>/tables/<table_id>.html  one table: its cells as published, beside its pages
-    <out>/<source_id>/pages/<doc_id>-pNNNN-sSSS.png   page images (only those the report shows)
-
-It exists so extraction can be checked by eye against the PDF. The files work offline and
-without a server (relative links, inline CSS, no scripts), so the folder can be zipped and sent.
-What is shown is decided in `transforms/report_model.py`; this module only reads, renders and
-writes. Page images are rendered with pypdfium2 only for pages worth checking (tables, item
-starts, unreadable glyphs), at a modest scale, as palette PNGs, and reused between runs while
-the document version and scale are unchanged: a 300-item, 314-page edition with every page
-shown is about 10 MB, written in about 6 s.
+The pages must open from a zipped folder on any machine: relative links, inline CSS, no scripts,
+no network. Everything that comes from a PDF or a catalog is escaped (`esc`). A page image's
+tables are drawn over it as SVG in PDF points, so the boxes stay on the tables at any zoom and
+each box links to its table's page.
 """
 
 from __future__ import annotations
 
-import html
-import os
-import shutil
-import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING
+from html import escape
 
-from flows.store import DataDir, StorageError, open_data_dir, read_dataset
-from transforms.report_model import (
+from report.model import (
     Box,
     CellView,
     DocumentReport,
@@ -34,231 +18,8 @@ from transforms.report_model import (
     Overlay,
     PageView,
     TableView,
-    build_document_report,
-    safe_name,
-    summarize_document,
+    place_label,
 )
-
-if TYPE_CHECKING:
-    from PIL.Image import Image
-
-DEFAULT_SCALE = 1.25  # 90 dpi: 10.5 pt text is ~13 px, small kanji stay legible
-PALETTE_COLORS = 64  # palette PNG: sharp text, a third of a JPEG's size; charts keep their colours
-
-TABLE_COLOR = (214, 39, 40)
-CELL_COLOR = (31, 119, 180)
-HEADER_FILL = (31, 119, 180, 40)
-
-
-class ReportError(Exception):
-    """An expected problem (no data, unknown source, page out of range): one line for the user."""
-
-
-@dataclass
-class ReportResult:
-    out_dir: Path
-    index: Path
-    documents: int = 0
-    pages_rendered: int = 0
-    pages_reused: int = 0
-    bytes_written: int = 0
-    seconds: float = 0.0
-    problems: list[str] = field(default_factory=list)
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def published_sources(data: DataDir) -> list[str]:
-    """Source ids with a `documents` history, in a stable order."""
-    return [p.stem for p in data.list_files(data.processed / "documents", ".parquet")]
-
-
-def _rows(data: DataDir, dataset: str, source_id: str) -> list[dict]:
-    table = read_dataset(data, dataset, source_id)
-    return table.to_pylist() if table is not None else []
-
-
-def load_document(data: DataDir, source_id: str, render: str = "marked") -> DocumentReport:
-    """Read one source's published rows and build what its report pages show."""
-    history = _rows(data, "documents", source_id)
-    if not history:
-        raise ReportError(f"{source_id}: no published data in {data.display(data.processed)}")
-    cells = _rows(data, "cells", source_id)
-    summary = summarize_document(source_id, history)
-    cells = [c for c in cells if c.get("doc_id") == summary.doc_id]
-    summary.n_cells = len(cells)
-    return build_document_report(
-        summary,
-        pages=_rows(data, "pages", source_id),
-        tables=_rows(data, "tables", source_id),
-        cells=cells,
-        requests=_rows(data, "requests", source_id),
-        render=render,
-    )
-
-
-def raw_pdf(data: DataDir, summary: DocumentSummary) -> Path | None:
-    if not summary.sha256:
-        return None
-    path = data.raw_pdf(summary.source_id, summary.sha256)
-    return data.ensure_local(path) if data.exists(path) else None
-
-
-# --------------------------------------------------------------------------- rendering
-
-
-def render_page(pdf_path: Path, page_number: int, scale: float) -> Image:
-    """One page as a PIL image at `scale` × 72 dpi (pdfplumber's points × scale = pixels)."""
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(str(pdf_path))
-    try:
-        if not 1 <= page_number <= len(pdf):
-            raise ReportError(f"page {page_number} out of range 1–{len(pdf)}")
-        page = pdf[page_number - 1]
-        try:
-            return page.render(scale=scale).to_pil().convert("RGB")
-        finally:
-            page.close()
-    finally:
-        pdf.close()
-
-
-def _save_png(image: Image, target: Path) -> None:
-    """Palette PNG: text stays crisp and files stay small; written beside and renamed in.
-
-    Fast octree quantization without PNG `optimize` is ~5× faster than the defaults for ~the
-    same size (about 25 ms and 40 KB a page at 1.25), which is what keeps a 400-page report quick.
-    """
-    from PIL.Image import Quantize
-
-    tmp = target.with_name(f".{target.name}.tmp")
-    image.quantize(colors=PALETTE_COLORS, method=Quantize.FASTOCTREE).save(tmp, "PNG")
-    os.replace(tmp, target)
-
-
-def render_pages(
-    pdf_path: Path, numbers: list[int], folder: Path, doc_id: str, scale: float
-) -> tuple[dict[int, str], int, int]:
-    """Render the listed pages (opening the PDF once); reuse images already there.
-
-    Returns page → file name, and how many were rendered and reused. Images of other versions
-    or scales in `folder` are removed, so the folder only holds what the report shows.
-    """
-    import pypdfium2 as pdfium
-
-    folder.mkdir(parents=True, exist_ok=True)
-    names = {n: f"{safe_name(doc_id)}-p{n:04d}-s{round(scale * 100):03d}.png" for n in numbers}
-    missing = [n for n in numbers if not (folder / names[n]).exists()]
-    if missing:
-        pdf = pdfium.PdfDocument(str(pdf_path))
-        try:
-            for n in missing:
-                if n > len(pdf):
-                    names.pop(n)
-                    continue
-                page = pdf[n - 1]
-                try:
-                    image = page.render(scale=scale).to_pil().convert("RGB")
-                finally:
-                    page.close()
-                _save_png(image, folder / names[n])
-        finally:
-            pdf.close()
-    keep = set(names.values())
-    for stale in folder.iterdir():
-        if stale.name not in keep:
-            stale.unlink()
-    return names, len(missing), len(numbers) - len(missing)
-
-
-def _label_at(
-    x0: float,
-    top: float,
-    width: float,
-    height: float,
-    taken: list[tuple[float, float, float, float]],
-) -> tuple[float, float]:
-    """Where a table's label goes: in the margin left of its box, else above it, never on its cells.
-
-    Tables that start at the same corner (a table nested in another) would hide each other's
-    labels: a label moves down until it overlaps none placed before it on the page.
-    """
-    x, y = (x0 - width - 2, top) if x0 >= width + 2 else (x0, max(0.0, top - height))
-    while any(x < r[2] and r[0] < x + width and y < r[3] and r[1] < y + height for r in taken):
-        y += height + 1
-    taken.append((x, y, x + width, y + height))
-    return x, y
-
-
-def _dashed_rectangle(
-    draw, box: tuple[float, float, float, float], color: tuple, width: int, dash: int
-) -> None:
-    """A table continued from an earlier page is framed dashed, as in the HTML report."""
-    x0, top, x1, bottom = box
-    for a, b in (
-        ((x0, top), (x1, top)),
-        ((x1, top), (x1, bottom)),
-        ((x1, bottom), (x0, bottom)),
-        ((x0, bottom), (x0, top)),
-    ):
-        length = max(abs(b[0] - a[0]), abs(b[1] - a[1]))
-        steps = max(1, int(length // (dash * 1.5)))
-        for i in range(steps + 1):
-            s0 = min(1.0, i * dash * 1.5 / length) if length else 0.0
-            s1 = min(1.0, (i * dash * 1.5 + dash) / length) if length else 1.0
-            draw.line(
-                (
-                    a[0] + (b[0] - a[0]) * s0,
-                    a[1] + (b[1] - a[1]) * s0,
-                    a[0] + (b[0] - a[0]) * s1,
-                    a[1] + (b[1] - a[1]) * s1,
-                ),
-                fill=color,
-                width=width,
-            )
-
-
-def draw_overlays(image: Image, page: PageView, scale: float) -> Image:
-    """Draw every table box (red, labelled) and cell grid (blue) of a page on its image."""
-    from PIL import Image as PILImage
-    from PIL import ImageDraw, ImageFont
-
-    base = image.convert("RGBA")
-    layer = PILImage.new("RGBA", base.size, (0, 0, 0, 0))
-    draw = ImageDraw.Draw(layer)
-
-    def px(box: Box) -> tuple[float, float, float, float]:
-        sx = base.width / page.width
-        sy = base.height / page.height
-        return (box.x0 * sx, box.top * sy, box.x1 * sx, box.bottom * sy)
-
-    font = ImageFont.load_default(size=max(10, round(10 * scale)))
-    taken: list[tuple[float, float, float, float]] = []
-    for overlay in page.overlays:
-        for cell in overlay.header_cells:
-            draw.rectangle(px(cell), fill=HEADER_FILL, outline=CELL_COLOR + (255,), width=1)
-        for cell in overlay.cells:
-            draw.rectangle(px(cell), outline=CELL_COLOR + (255,), width=1)
-        x0, top, x1, bottom = px(overlay.box)
-        width = max(2, round(2 * scale))
-        if overlay.continued:
-            _dashed_rectangle(
-                draw, (x0, top, x1, bottom), TABLE_COLOR + (255,), width, dash=round(8 * scale)
-            )
-        else:
-            draw.rectangle((x0, top, x1, bottom), outline=TABLE_COLOR + (255,), width=width)
-        label = overlay.label  # short, so it fits in the margin left of the box
-        bbox = draw.textbbox((0, 0), label, font=font)
-        lw, lh = bbox[2] - bbox[0] + 6, bbox[3] - bbox[1] + 6
-        lx, ly = _label_at(x0, top, lw, lh, taken)
-        draw.rectangle((lx, ly, lx + lw, ly + lh), fill=TABLE_COLOR + (230,))
-        draw.text((lx + 3 - bbox[0], ly + 3 - bbox[1]), label, fill=(255, 255, 255, 255), font=font)
-    return PILImage.alpha_composite(base, layer).convert("RGB")
-
-
-# --------------------------------------------------------------------------- HTML
 
 CSS = """
 :root { --table: rgb(214,39,40); --cell: rgb(31,119,180); --muted: #666; --line: #ddd; }
@@ -313,7 +74,7 @@ details.long[open] summary { display: none; }
 
 def esc(value: object) -> str:
     """Every text that comes from a PDF or a catalog goes through here."""
-    return html.escape("" if value is None else str(value), quote=True)
+    return escape("" if value is None else str(value), quote=True)
 
 
 def _document(title: str, body: str) -> str:
@@ -346,6 +107,15 @@ def _num(value: float | int | None) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return f"{value:,}" if isinstance(value, int) else f"{value:,.6g}"
+
+
+def _pdf_link(raw_rel: str | None, page: int | None, text: str) -> str:
+    if raw_rel is None or page is None:
+        return esc(text)
+    return f'<a href="{esc(raw_rel)}#page={page}">{esc(text)}</a>'
+
+
+# --------------------------------------------------------------------------- overlays (SVG)
 
 
 def _sheet(
@@ -395,7 +165,7 @@ def _svg_overlay(
 ) -> str:
     label = overlay.label  # short, so it fits in the margin; a continuation has a dashed box
     label_w = 6.5 * len(label) + 6
-    label_x, label_y = _label_at(overlay.box.x0, overlay.box.top, label_w, 13, taken)
+    label_x, label_y = place_label(overlay.box.x0, overlay.box.top, label_w, 13, taken)
     cells = _cells_path(overlay.header_cells, "hcells") + _cells_path(overlay.cells, "cells")
     return (
         f'<g class="{"dim" if dim else "on"}" data-table="{esc(overlay.table_id)}">{cells}'
@@ -407,13 +177,11 @@ def _svg_overlay(
     )
 
 
-def _pdf_link(raw_rel: str | None, page: int | None, text: str) -> str:
-    if raw_rel is None or page is None:
-        return esc(text)
-    return f'<a href="{esc(raw_rel)}#page={page}">{esc(text)}</a>'
+# --------------------------------------------------------------------------- pages
 
 
 def render_index(summaries: list[DocumentSummary], generated: str, problems: list[str]) -> str:
+    """The first page a reader opens: every source, healthy or not, so a failure is seen first."""
     rows = []
     for s in summaries:
         warnings = ""
@@ -456,6 +224,8 @@ def render_document_page(
     raw_rel: str | None,
     problems: list[str],
 ) -> str:
+    """A document's page: items, tables and every page, each linked to the PDF at that page
+    (`raw_rel`), so a doubt about a figure is settled against the original."""
     s = doc.summary
     out: list[str] = [
         '<nav><a href="../index.html">← all documents</a></nav>',
@@ -602,6 +372,8 @@ def _page_section(
 def render_table_page(
     doc: DocumentReport, table: TableView, images: dict[int, str], scale: float, raw_rel: str | None
 ) -> str:
+    """A table's page: its cells twice (as printed, as published) beside the pages it came from,
+    which is where a wrong cell is spotted."""
     s = doc.summary
     out = [
         f'<nav><a href="../../index.html">all documents</a> › <a href="../index.html">{esc(s.source_id)}</a> › {esc(table.label)}</nav>',
@@ -643,6 +415,9 @@ def render_table_page(
             )
     out.append("</div></div>")
     return _document(f"{table.label} {s.source_id} — teian report", "\n".join(out))
+
+
+# --------------------------------------------------------------------------- cells
 
 
 def _cell_title(cell: CellView) -> str:
@@ -712,144 +487,3 @@ def _cells_long(table: TableView) -> str:
         )
     parts.append("</tbody></table>")
     return "".join(parts)
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def _write_text(path: Path, text: str) -> int:
-    """Write beside and rename: an open browser tab never sees half a page."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    data = text.encode("utf-8")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return len(data)
-
-
-def _relative(target: Path, start: Path) -> str:
-    return Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()
-
-
-def write_document(
-    data: DataDir, doc: DocumentReport, folder: Path, scale: float, result: ReportResult
-) -> None:
-    """One document's page, its table pages and the page images they show."""
-    s = doc.summary
-    folder.mkdir(parents=True, exist_ok=True)
-    pdf = raw_pdf(data, s)
-    problems: list[str] = []
-    images: dict[int, str] = {}
-    wanted = doc.pages_to_render()
-    if pdf is None and s.published:
-        problems.append(
-            f"raw PDF {data.raw_pdf(s.source_id, s.sha256 or '?')} not found: pages are shown as text only"
-        )
-    elif pdf is not None and wanted:
-        try:
-            images, rendered, reused = render_pages(
-                pdf, wanted, folder / "pages", s.doc_id or "doc", scale
-            )
-            result.pages_rendered += rendered
-            result.pages_reused += reused
-        except Exception as exc:  # an encrypted or damaged PDF still gets its report, as text
-            problems.append(f"page images not rendered: {type(exc).__name__}: {exc}")
-    raw_rel = _relative(pdf, folder) if pdf else None
-    result.bytes_written += _write_text(
-        folder / "index.html", render_document_page(doc, images, scale, raw_rel, problems)
-    )
-    tables_dir = folder / "tables"
-    if tables_dir.exists():
-        shutil.rmtree(tables_dir)  # tables of an older version must not linger
-    table_raw = f"../{raw_rel}" if raw_rel else None
-    for table in doc.tables:
-        page_html = render_table_page(doc, table, images, scale, table_raw)
-        result.bytes_written += _write_text(folder / table.href, page_html)
-    result.problems.extend(f"{s.source_id}: {p}" for p in problems)
-
-
-def _open(data_dir: str | Path) -> DataDir:
-    """The data dir to report on; a URL is read through its local cache (flows.store)."""
-    try:
-        return open_data_dir(data_dir)
-    except StorageError as exc:
-        raise ReportError(str(exc)) from None
-
-
-def build_report(
-    data_dir: str | Path,
-    out_dir: Path | None = None,
-    only: list[str] | None = None,
-    scale: float = DEFAULT_SCALE,
-    render: str = "marked",
-) -> ReportResult:
-    """Write the whole report (or only some sources' pages, keeping the index complete)."""
-    started = time.perf_counter()
-    data = _open(data_dir)
-    out = Path(out_dir) if out_dir is not None else data.root / "report"
-    known = published_sources(data)
-    if not known:
-        raise ReportError(
-            f"no published datasets under {data.display(data.processed)}: run `teian run` first"
-        )
-    unknown = [o for o in only or [] if o not in known]
-    if unknown:
-        raise ReportError(
-            f"--only {', '.join(unknown)}: no published data in {data.display(data.processed)}"
-        )
-    result = ReportResult(out_dir=out, index=out / "index.html")
-    summaries: list[DocumentSummary] = []
-    for source_id in known:
-        if only and source_id not in only:
-            history = _rows(data, "documents", source_id)
-            summary = summarize_document(source_id, history)
-            summary.n_cells = sum(
-                1 for c in _rows(data, "cells", source_id) if c.get("doc_id") == summary.doc_id
-            )
-            summaries.append(summary)
-            continue
-        doc = load_document(data, source_id, render=render)
-        summaries.append(doc.summary)
-        if doc.summary.published:
-            write_document(data, doc, out / safe_name(source_id), scale, result)
-            result.documents += 1
-    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    result.bytes_written += _write_text(
-        result.index, render_index(summaries, generated, result.problems)
-    )
-    result.bytes_written += sum(p.stat().st_size for p in out.glob("*/pages/*.png"))
-    result.seconds = time.perf_counter() - started
-    return result
-
-
-@dataclass
-class InspectResult:
-    doc: DocumentReport
-    page: PageView
-    png: Path | None
-    problems: list[str]
-
-
-def inspect_page(
-    data_dir: str | Path, source_id: str, page_number: int, png: Path | None, scale: float = 2.0
-) -> InspectResult:
-    """One page: its report model and, when the raw PDF is there, its overlay image written to `png`."""
-    data = _open(data_dir)
-    if source_id not in published_sources(data):
-        raise ReportError(f"{source_id}: no published data in {data.display(data.processed)}")
-    doc = load_document(data, source_id, render="all")
-    page = next((p for p in doc.pages if p.page_number == page_number), None)
-    if page is None:
-        raise ReportError(f"{source_id}: page {page_number} out of range 1–{len(doc.pages)}")
-    problems: list[str] = []
-    written = None
-    pdf = raw_pdf(data, doc.summary)
-    if png is not None:
-        if pdf is None:
-            problems.append(f"raw PDF of {source_id} not found: no image written")
-        else:
-            image = draw_overlays(render_page(pdf, page_number, scale), page, scale)
-            png.parent.mkdir(parents=True, exist_ok=True)
-            image.save(png, "PNG", optimize=True)
-            written = png
-    return InspectResult(doc=doc, page=page, png=written, problems=problems)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from transforms.radicals import RADICAL_TO_IDEOGRAPH
+from transforms.normalize.radicals import RADICAL_TO_IDEOGRAPH
 
 _UNREADABLE_PATTERN = r"\(cid:\d+\)|[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]"
 _UNREADABLE = re.compile(_UNREADABLE_PATTERN)
@@ -68,6 +68,7 @@ _CJK = (
 )
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
+_LATIN = re.compile(r"[A-Za-z]")
 
 
 def count_unreadable(raw: str | None) -> int:
@@ -127,20 +128,50 @@ _WRAP_AFTER = frozenset("、。・「『(〔【〈《:/-〜")
 _WRAP_BEFORE = frozenset("、。・」』)〕】〉》:/〜")
 
 
-def _join_wrapped(lines: list[str]) -> str:
+def join_wrapped(lines: list[str], prose: bool = False) -> str:
+    """Join the lines of one wrapped cell or paragraph: the one rule for where a break was a space.
+
+    A break between two Latin letters stands for a space (word processors wrap Latin text at
+    spaces); a break inside Japanese (国土交通\\n省) or at a mark that wraps inside a phrase
+    (9:00-\\n12:00, 13:\\n10) is no space. Any other break depends on what was wrapped: `prose` is
+    set at a fixed width, anywhere, even inside a number (2,0\\n00), so it joins without a space;
+    a cell's lines are separate words or figures (1,234\\n5,678), so it keeps them apart.
+    """
     text = ""
     for line in lines:
+        line = line.strip()
         if not line:
             continue
         if not text:
             text = line
-        elif _is_cjk(text[-1]) and _is_cjk(line[0]):
-            text += line  # the break only wraps a CJK word: 国土交通\n省 → 国土交通省
-        elif text[-1] in _WRAP_AFTER or line[0] in _WRAP_BEFORE:
+        elif _LATIN.match(text[-1]) and _LATIN.match(line[0]):
+            text += " " + line
+        elif (
+            prose
+            or (_is_cjk(text[-1]) and _is_cjk(line[0]))
+            or text[-1] in _WRAP_AFTER
+            or line[0] in _WRAP_BEFORE
+        ):
             text += line
         else:
             text += " " + line
     return text
+
+
+def normalize_lines(raw: str) -> list[str]:
+    """The normalized lines of `raw`, one per line it breaks into (blank lines kept, as "")."""
+    text = _drop_unreadable(raw)
+    text = text.translate(RADICAL_TO_IDEOGRAPH)
+    text = text.translate(_PRE_MAP)
+    text = _nfkc_protected(text)
+    text = _drop_unreadable(text)  # NFKC can spell a (cid:N) token out of full-width letters
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return [_close_spacing(_SPACES.sub(" ", line).strip()) for line in text.split("\n")]
+
+
+def join_cell_lines(lines: list[str]) -> str:
+    """Normalized lines as one cell's or phrase's text (see `join_wrapped`)."""
+    return _close_spacing(join_wrapped(lines))
 
 
 def normalize_text(raw: str | None, join_lines: bool = False) -> str | None:
@@ -151,13 +182,7 @@ def normalize_text(raw: str | None, join_lines: bool = False) -> str | None:
     """
     if raw is None:
         return None
-    text = _drop_unreadable(raw)
-    text = text.translate(RADICAL_TO_IDEOGRAPH)
-    text = text.translate(_PRE_MAP)
-    text = _nfkc_protected(text)
-    text = _drop_unreadable(text)  # NFKC can spell a (cid:N) token out of full-width letters
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [_close_spacing(_SPACES.sub(" ", line).strip()) for line in text.split("\n")]
+    lines = normalize_lines(raw)
     if join_lines:
-        return _close_spacing(_join_wrapped(lines))
+        return _close_spacing(join_wrapped(lines))
     return "\n".join(lines).strip("\n")
