@@ -18,9 +18,10 @@ is named on the line and counted in the document's warnings, so the document is 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from transforms.kinds._budget_checks import check_book
+from transforms.kinds._budget_checks import Outcome, check_book
 from transforms.kinds._budget_events import layout_side, spread_events
 from transforms.kinds._budget_layout import assign_columns, book_unit, read_pages, spreads
 from transforms.kinds._budget_lines import BookReader, BudgetLine
@@ -149,9 +150,19 @@ def book_warnings(lines: list[BudgetLine], summary: list[str], notes: list[str])
     return warnings
 
 
-def parse(doc: DocumentInfo, inputs: dict[str, Any]) -> Parsed:
-    """A 予算書's budget lines (`budget_lines`), each with the checks it fails, and warnings that
-    count the failures (or say that no 事項別明細書 was found)."""
+@dataclass
+class BudgetBook:
+    """What a book's pages say: its lines in book order, every check's outcome, the warnings,
+    and the printed page numbers to cite."""
+
+    lines: list[BudgetLine]
+    outcomes: list[Outcome]
+    warnings: list[str]
+    labels: dict[int, tuple[float, list[str]]]
+
+
+def read_budget(inputs: dict[str, Any]) -> BudgetBook:
+    """Read and check the budget of a document's assembled pages, tables and cells."""
     cells = inputs["cells"].select(_CELL_COLUMNS).to_pylist()
     tables = (
         inputs["tables"]
@@ -161,11 +172,18 @@ def parse(doc: DocumentInfo, inputs: dict[str, Any]) -> Parsed:
     pages = inputs["pages"].select(["page_number", "page_label", "text", "width", "height"])
     reader, notes = read_book(cells, tables)
     lines = reader.finish()
-    summary = check_book(lines, reader.side_totals, reader.unit, reader.factor)
-    labels = page_labels(pages.to_pylist())
-    rows = [budget_row(doc, line, label_of(line, labels)) for line in lines]
+    outcomes = check_book(lines, reader.side_totals, reader.unit, reader.factor)
+    summary = [o.detail for o in outcomes if o.line is None and not o.held]
     if lines:
         warnings = book_warnings(lines, summary, notes)
     else:
         warnings = ["no 歳入歳出予算事項別明細書 found: no budget lines"]
-    return Parsed(datasets={"budget_lines": rows}, warnings=warnings)
+    return BudgetBook(lines, outcomes, warnings, page_labels(pages.to_pylist()))
+
+
+def parse(doc: DocumentInfo, inputs: dict[str, Any]) -> Parsed:
+    """A 予算書's budget lines (`budget_lines`), each with the checks it fails, and warnings that
+    count the failures (or say that no 事項別明細書 was found)."""
+    book = read_budget(inputs)
+    rows = [budget_row(doc, line, label_of(line, book.labels)) for line in book.lines]
+    return Parsed(datasets={"budget_lines": rows}, warnings=book.warnings)
