@@ -70,8 +70,10 @@ _SLACK = 2.0
 # Lines of one cell are this far apart at most (a tall ruled cell's text sits at its top).
 _LINE_PITCH = 10.0
 _CAPTION_PITCH = 11.0
+_NEAR = 30.0  # a text line and a piece this close in height are the same printed line
 _FIGURE_WORD = re.compile(r"^[△▲-]?[0-9][0-9,]*(?:\.[0-9]+)?$")
-_HEADING_START = re.compile(r"^(?:第\s*)?[0-9]{1,3}\s*(?:款|項)")
+_HEADING_START = re.compile(r"^(?:第\s*)?[0-9]{1,3}\s*(?:款|項)\s*[^\d\s]")
+_SIDE_MARK = re.compile(r"^(?:[0-9]{1,2})?[(（]?歳[入出][)）]?$")
 
 
 @dataclass(slots=True)
@@ -88,6 +90,8 @@ class Piece:
     col: int | None = None
     caption: bool = False
     role: str | None = None
+    cell_top: float = 0.0  # the box of the cell the line is printed in
+    cell_bottom: float = 0.0
 
     @property
     def squeezed(self) -> str:
@@ -219,6 +223,8 @@ def cell_pieces(
             line,
             cell["table_id"],
             cell["col"],
+            cell_top=top,
+            cell_bottom=bottom,
         )
         for i, line in enumerate(lines)
     ], units
@@ -245,8 +251,60 @@ def caption_pieces(table: dict) -> list[Piece]:
     ]
 
 
-def read_pages(cells: list[dict], tables: list[dict]) -> dict[int, PageLayout]:
-    """Every page's pieces (cells' lines and captions) and the units its cells state."""
+def _anchor(line: str, pieces: list[Piece]) -> float | None:
+    """The height of a page-text line: that of the leftmost piece it starts with."""
+    squeezed = re.sub(r"\s+", "", line)
+    starts = [p for p in pieces if p.squeezed and squeezed.startswith(p.squeezed)]
+    return min(starts, key=lambda p: (p.x0, -len(p.squeezed))).top if starts else None
+
+
+def text_headings(text: str, pieces: list[Piece], page: int) -> list[Piece]:
+    """Headings (「2款 国庫支出金 5,020,085千円」) and side marks the page's text prints but no
+    cell or caption holds where it prints them: the finder drops the caption of a table
+    continued from the page before. Each is placed just above the next text line whose height
+    is known (a piece it starts with)."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    found: list[Piece] = []
+    for i, line in enumerate(lines):
+        squeezed = re.sub(r"\s+", "", line)
+        if not (_HEADING_START.match(line) or _SIDE_MARK.match(squeezed)):
+            continue
+        below = next(
+            (y for y in (_anchor(x, pieces) for x in lines[i + 1 :]) if y is not None), None
+        )
+        top = (below if below is not None else 0.0) - 1.0 - 0.01 * (len(lines) - i)
+        if any(squeezed in p.squeezed and abs(p.top - top) <= _NEAR for p in pieces):
+            continue
+        found.append(Piece(page, 0.0, top, 0.0, top + 1.0, line, caption=True))
+    return found
+
+
+def drop_repeated_lines(pieces: list[Piece]) -> list[Piece]:
+    """Each printed line once. A finder may give a tall cell's lines again as cells of the rows
+    beside it (a 説明 running down beside ruled 節); the copy keeps its own row's height, the
+    tall cell's line (whose height is only estimated) goes."""
+    by_text: dict[tuple[str | None, int | None, str], list[Piece]] = defaultdict(list)
+    for p in pieces:
+        by_text[(p.table_id, p.col, p.squeezed)].append(p)
+    dropped: set[int] = set()
+    for group in by_text.values():
+        for tall in group:
+            height = tall.cell_bottom - tall.cell_top
+            if any(
+                other is not tall
+                and other.cell_bottom - other.cell_top < height
+                and tall.cell_top < other.top < tall.cell_bottom - _SLACK
+                for other in group
+            ):
+                dropped.add(id(tall))
+    return [p for p in pieces if id(p) not in dropped]
+
+
+def read_pages(
+    cells: list[dict], tables: list[dict], texts: dict[int, str] | None = None
+) -> dict[int, PageLayout]:
+    """Every page's pieces (cells' lines, captions, headings found only in the page's text) and
+    the units its cells state."""
     pages: dict[int, PageLayout] = {}
     printed = [c for c in cells if not c["spanned"] and (c["text_raw"] or "").strip()]
     rows, cols = _extents(cells)
@@ -262,6 +320,11 @@ def read_pages(cells: list[dict], tables: list[dict]) -> dict[int, PageLayout]:
         if table.get("caption") and table["top"] is not None:
             layout = pages.setdefault(table["page_first"], PageLayout(table["page_first"]))
             layout.pieces.extend(caption_pieces(table))
+    for layout in pages.values():
+        layout.pieces = drop_repeated_lines(layout.pieces)
+    for number, text in (texts or {}).items():
+        if number in pages and text:
+            pages[number].pieces.extend(text_headings(text, pages[number].pieces, number))
     return pages
 
 

@@ -106,9 +106,11 @@ def budget_row(doc: DocumentInfo, line: BudgetLine, label: str | None) -> dict:
     }
 
 
-def read_book(cells: list[dict], tables: list[dict]) -> tuple[BookReader, list[str]]:
+def read_book(
+    cells: list[dict], tables: list[dict], texts: dict[int, str] | None = None
+) -> tuple[BookReader, list[str]]:
     """Read every budget spread of a book; also returns what could not be placed."""
-    pages = read_pages(cells, tables)
+    pages = read_pages(cells, tables, texts)
     assign_columns(pages, {t["table_id"]: t["page_first"] for t in tables})
     unit = book_unit(pages)
     notes = [] if unit or not pages else [f"no unit printed: amounts read in {_DEFAULT_UNIT}"]
@@ -170,7 +172,8 @@ def read_budget(inputs: dict[str, Any]) -> BudgetBook:
         .to_pylist()
     )
     pages = inputs["pages"].select(["page_number", "page_label", "text", "width", "height"])
-    reader, notes = read_book(cells, tables)
+    page_rows = pages.to_pylist()
+    reader, notes = read_book(cells, tables, {p["page_number"]: p["text"] for p in page_rows})
     lines = reader.finish()
     outcomes = check_book(lines, reader.side_totals, reader.unit, reader.factor)
     summary = [o.detail for o in outcomes if o.line is None and not o.held]
@@ -178,7 +181,7 @@ def read_budget(inputs: dict[str, Any]) -> BudgetBook:
         warnings = book_warnings(lines, summary, notes)
     else:
         warnings = ["no 歳入歳出予算事項別明細書 found: no budget lines"]
-    return BudgetBook(lines, outcomes, warnings, page_labels(pages.to_pylist()))
+    return BudgetBook(lines, outcomes, warnings, page_labels(page_rows))
 
 
 def parse(doc: DocumentInfo, inputs: dict[str, Any]) -> Parsed:
