@@ -76,12 +76,13 @@ def figure_values(figures: dict[str, Figure]) -> dict[str, int | None]:
 
 
 def format_amount(yen: int | None, unit: str, factor: int) -> str:
-    """An amount as the book prints it (千円: 49,286,300千円), for checks a reader can find."""
+    """An amount as the book prints it (49,286,300千円, △10,995千円), so a reader finds it."""
     if yen is None:
         return "none"
+    sign = "△" if yen < 0 else ""
     if yen % factor == 0:
-        return f"{yen // factor:,}{unit}"
-    return f"{yen:,}円"
+        return f"{sign}{abs(yen) // factor:,}{unit}"
+    return f"{sign}{abs(yen):,}円"
 
 
 @dataclass
