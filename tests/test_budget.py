@@ -257,6 +257,33 @@ def test_a_line_run_over_a_column_rule_is_cut_at_the_rule() -> None:
     assert [r["checks"] for r in rows] == [[], [], [], []]
 
 
+def test_an_ordinal_printed_apart_from_its_name_is_joined_to_it() -> None:
+    """A finder cutting lines at wide gaps gives 「１款」 and 「市税」, 「1」 and 「市たばこ税」 apart."""
+    cells = revenue_headers() + [
+        cell(1, "H", 0, 0, "１款", (48, 56, 60, 64)),
+        cell(1, "H", 0, 1, "市税", (70, 56, 89, 64)),
+        cell(1, "H", 0, 2, "2,001,000千円", (338, 56, 386, 64)),
+        cell(1, "H", 1, 0, "４項", (60, 67, 75, 75)),
+        cell(1, "H", 1, 1, "市たばこ税", (85, 67, 125, 75)),
+        cell(1, "H", 1, 2, "2,001,000千円", (341, 67, 386, 75)),
+        cell(1, "T", 0, 0, "1", (40, 110, 46, 117)),
+        cell(1, "T", 0, 1, "市たばこ税", (60, 110, 100, 117)),
+        cell(1, "T", 0, 2, "2,001,000", (230, 110, 268, 117)),
+        cell(1, "T", 0, 3, "1,979,000", (290, 110, 327, 117)),
+        cell(1, "T", 0, 4, "22,000", (360, 110, 386, 117)),
+        cell(1, "T", 0, 5, "1 現年課税分", (453, 110, 495, 117)),
+        cell(1, "T", 0, 6, "2,001,000", (515, 110, 550, 117)),
+    ]
+    rows = parse_cells(cells).datasets["budget_lines"]
+    assert [(r["level"], r["ordinal"], r["name"], r["amount_yen"]) for r in rows] == [
+        ("款", "1", "市税", 2_001_000_000),
+        ("項", "4", "市たばこ税", 2_001_000_000),
+        ("目", "1", "市たばこ税", 2_001_000_000),
+        ("節", "1", "現年課税分", 2_001_000_000),
+    ]
+    assert rows[2]["prior_yen"] == 1_979_000_000 and all(r["checks"] == [] for r in rows)
+
+
 def test_a_box_wider_than_its_column_is_placed_by_its_table_column() -> None:
     """Some finders give a 説明 line the box of the 節 columns beside it: the header of its
     table column says where it is."""

@@ -70,6 +70,8 @@ _SLACK = 2.0
 # Lines of one cell are this far apart at most (a tall ruled cell's text sits at its top).
 _LINE_PITCH = 10.0
 _CAPTION_PITCH = 11.0
+_ORDINAL_ONLY = re.compile(r"^(?:第)?[0-9]{1,3}(?:款|項|目|節)?$")
+_ORDINAL_GAP = 60.0  # an ordinal's name starts at most this far to its right
 _NEAR = 30.0  # a text line and a piece this close in height are the same printed line
 _FIGURE_WORD = re.compile(r"^[△▲-]?[0-9][0-9,]*(?:\.[0-9]+)?$")
 _HEADING_START = re.compile(r"^(?:第\s*)?[0-9]{1,3}\s*(?:款|項)\s*[^\d\s]")
@@ -300,6 +302,53 @@ def drop_repeated_lines(pieces: list[Piece]) -> list[Piece]:
     return [p for p in pieces if id(p) not in dropped]
 
 
+def _is_split_ordinal(piece: Piece) -> bool:
+    """An ordinal alone: 「1款」 anywhere, a bare 「1」 only in a label column (in a figure column
+    it is a figure)."""
+    if piece.caption or not _ORDINAL_ONLY.match(piece.squeezed):
+        return False
+    return not piece.squeezed.isdigit() or piece.role in ("kan", "kou", "moku", "setsu")
+
+
+def join_split_ordinals(pieces: list[Piece]) -> list[Piece]:
+    """An ordinal printed apart from its name (「１款」 … 「市税」, 「1」 … 「個人」, split by a finder
+    that cuts lines at wide gaps) joined to the name on its right, on the same line."""
+    out: list[Piece] = []
+    taken: set[int] = set()
+    for piece in sorted(pieces, key=lambda p: (p.top, p.x0)):
+        if id(piece) in taken:
+            continue
+        if _is_split_ordinal(piece):
+            right = [
+                p
+                for p in pieces
+                if id(p) not in taken
+                and p is not piece
+                and abs(p.top - piece.top) <= 2
+                and 0 <= p.x0 - piece.x1 <= _ORDINAL_GAP
+                and not _FIGURE_WORD.match(p.squeezed)
+                and (p.role == piece.role or not piece.squeezed.isdigit())
+            ]
+            if right:
+                name = min(right, key=lambda p: p.x0)
+                taken.add(id(name))
+                piece = Piece(
+                    piece.page,
+                    piece.x0,
+                    piece.top,
+                    name.x1,
+                    max(piece.bottom, name.bottom),
+                    f"{piece.text} {name.text}",
+                    piece.table_id,
+                    piece.col,
+                    role=piece.role,
+                    cell_top=piece.cell_top,
+                    cell_bottom=piece.cell_bottom,
+                )
+        out.append(piece)
+    return out
+
+
 def read_pages(
     cells: list[dict], tables: list[dict], texts: dict[int, str] | None = None
 ) -> dict[int, PageLayout]:
@@ -470,7 +519,7 @@ def assign_columns(pages: dict[int, PageLayout], table_first_page: dict[str, int
             if id(piece) in header_ids or is_header_text(piece.text):
                 continue
             placed.extend(place_piece(piece, layout.columns, by_table_col))
-        layout.pieces = placed
+        layout.pieces = join_split_ordinals(placed)
 
 
 def place_piece(
