@@ -151,23 +151,6 @@ def test_every_check_that_applies_is_run_and_holds(tmp_path: Path) -> None:
     }
 
 
-def test_a_listing_cell_beside_ruled_rows_gives_each_line_once(tmp_path: Path) -> None:
-    """The 歳出 説明 runs down beside the ruled 節 rows: the table finder splits it by those rows,
-    and the row it starts on keeps only its own lines (none printed twice in `cells`)."""
-    write_budget_book(tmp_path / "book.pdf", example_book("spread"))
-    with pdfplumber.open(tmp_path / "book.pdf") as pdf:
-        pages = [extract_page(page) for page in pdf.pages]
-    cells = assemble_document(DOC, pages).cells
-    items = sorted(
-        line
-        for c in cells
-        if c["page_number"] == 6 and not c["spanned"]
-        for line in (c["text_raw"] or "").split("\n")
-        if line.startswith(("001", "002"))
-    )
-    assert items == ["001 市議会議員 32人 352,146", "001 給与費 448,879", "002 議会活動費 17,473"]
-
-
 # -- cells as table finders give them ---------------------------------------------------------
 
 

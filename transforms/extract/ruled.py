@@ -382,9 +382,7 @@ def split_listed_rows(
             continue
         new = list(rows[r])
         for c, ws in row_words.items():
-            # lines given to it by a listing cell spanning rows; the listing cell's own row keeps
-            # only the lines in its band (the others are in the rows below)
-            if ws is not cell_words.get((r, c)):
+            if (r, c) not in cell_words:  # lines given to it by a listing cell spanning rows
                 new[c] = line_text(lines_of(ws))
         out_rows.append(new)
         out_boxes.append(list(boxes[r]))
