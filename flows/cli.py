@@ -7,8 +7,10 @@ naming the source and the stage; tracebacks are for bugs only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -94,10 +96,13 @@ def run(
 ) -> None:
     """Fetch, extract, normalize, parse and publish every source of the catalog."""
     _quiet_prefect(verbose)
-    _check_only(_load_or_exit(catalog), only, catalog)
+    sources = _load_or_exit(catalog)
+    _check_only(sources, only, catalog)
     data = _data_dir_or_exit(data_dir)
+    selected = [s for s in sources if not only or s.id in set(only)]
     state, result = _run_locked(
         data,
+        selected,
         catalog=str(catalog),
         data_dir=data.location,
         only=only,
@@ -111,7 +116,7 @@ def run(
         err.print(f"run failed: {state.message}")
         raise typer.Exit(1)
     _print_summary(result)
-    raise typer.Exit(0 if state.is_completed() else 1)
+    raise typer.Exit(0 if state is None or state.is_completed() else 1)
 
 
 def _check_only(sources: list, only: list[str] | None, catalog: Path) -> None:
@@ -123,24 +128,62 @@ def _check_only(sources: list, only: list[str] | None, catalog: Path) -> None:
         raise typer.Exit(2)
 
 
-def _run_locked(data, **params):  # noqa: ANN001, ANN202 - a DataDir; the flow's parameters
-    """Run the flow with a progress display, holding the data dir's lock.
+def _run_locked(data, selected: list, **params):  # noqa: ANN001, ANN202 - a DataDir; flow params
+    """Fetch first; run the flow (with a progress display) only when something changed.
 
-    The lock is taken here too (the flow re-enters it) so a busy data dir fails before a
-    Prefect server is started, with one line and no traceback.
+    Returns (flow state, result), or (None, result) when every source was unchanged and no
+    flow ran. The data dir's lock is taken here (the flow re-enters it), so a busy data dir
+    fails at once, with one line, before any Prefect start-up.
     """
     from flows.lock import DataDirBusy, data_dir_lock
+    from flows.precheck import precheck
+
+    try:
+        with data_dir_lock(data.root), _prefect_api(data, params) as api:
+            check = precheck(selected, data, params["force"])
+            if check.nothing_to_do:
+                outcomes = [asdict(o) for o in check.outcomes()]
+                return None, {"data_dir": data.location, "sources": outcomes}
+            return _run_flow(api, params, list(check.fetched.values()))
+    except DataDirBusy as exc:
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+@contextlib.contextmanager
+def _prefect_api(data, params: dict):  # noqa: ANN001, ANN202 - a DataDir
+    """The API URL the flow will use: a configured server's, or a temporary server started now,
+    so that its start-up overlaps the fetches and imports (None: Prefect's own default)."""
+    from flows.temporary_server import TemporaryServer, configured_api_url
+
+    if configured_api_url() or params.get("dask_address"):
+        yield None
+        return
+    server = TemporaryServer(data.location)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _run_flow(server, params: dict, prefetched: list):  # noqa: ANN001, ANN202
     from flows.progress import set_reporter
-    from flows.runner import run_refresh
 
     with _progress() as reporter:
         set_reporter(reporter)
         try:
-            with data_dir_lock(data.root):
-                return run_refresh(**params)
-        except DataDirBusy as exc:
-            err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
+            if server is None:
+                from flows.runner import run_refresh
+
+                return run_refresh(**params, prefetched=prefetched)
+            from prefect.settings import PREFECT_API_URL, temporary_settings
+
+            from flows.runner import run_refresh
+
+            url = server.wait_ready()
+            with temporary_settings(updates={PREFECT_API_URL: url}):
+                return run_refresh(**params, prefetched=prefetched)
         finally:
             set_reporter(None)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-# Bumped whenever extraction, normalization or parsing changes what the datasets would contain:
-# a source whose PDF hash and pipeline version are unchanged is not re-extracted.
-PIPELINE_VERSION = "3"
+from transforms.version import PIPELINE_VERSION
+
+__all__ = ["DATASETS", "DOCUMENT_DATASETS", "PIPELINE_VERSION", "description", "to_table"]
 
 _STR = pa.string()
 _I32 = pa.int32()
