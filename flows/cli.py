@@ -170,7 +170,7 @@ def _prefect_api(data, params: dict):  # noqa: ANN001, ANN202 - a DataDir
 def _run_flow(server, params: dict, prefetched: list):  # noqa: ANN001, ANN202
     from flows.progress import set_reporter
 
-    with _progress() as reporter:
+    with _progress() if err.is_terminal else _progress_lines() as reporter:
         set_reporter(reporter)
         try:
             if server is None:
@@ -186,6 +186,14 @@ def _run_flow(server, params: dict, prefetched: list):  # noqa: ANN001, ANN202
                 return run_refresh(**params, prefetched=prefetched)
         finally:
             set_reporter(None)
+
+
+@contextlib.contextmanager
+def _progress_lines():  # noqa: ANN202
+    """Progress as a line per document every few seconds, for logs and pipes."""
+    from flows.progress import ProgressLines
+
+    yield ProgressLines(lambda line: err.print(line, markup=False, highlight=False))
 
 
 class _progress:

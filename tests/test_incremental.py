@@ -9,8 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import flows.publish
-import flows.state
 import flows.refresh
+import flows.state
 import flows.tasks
 from flows.runner import run_refresh
 from tests.httpserver import Route
