@@ -139,12 +139,13 @@ def _run_locked(data, selected: list, **params):  # noqa: ANN001, ANN202 - a Dat
     from flows.precheck import precheck
 
     try:
-        with data_dir_lock(data.root), _prefect_api(data, params) as api:
+        with data_dir_lock(data.root):
             check = precheck(selected, data, params["force"])
             if check.nothing_to_do:
                 outcomes = [asdict(o) for o in check.outcomes()]
                 return None, {"data_dir": data.location, "sources": outcomes}
-            return _run_flow(api, params, list(check.fetched.values()))
+            with _prefect_api(data, params) as api:
+                return _run_flow(api, params, list(check.fetched.values()))
     except DataDirBusy as exc:
         err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
@@ -152,8 +153,8 @@ def _run_locked(data, selected: list, **params):  # noqa: ANN001, ANN202 - a Dat
 
 @contextlib.contextmanager
 def _prefect_api(data, params: dict):  # noqa: ANN001, ANN202 - a DataDir
-    """The API URL the flow will use: a configured server's, or a temporary server started now,
-    so that its start-up overlaps the fetches and imports (None: Prefect's own default)."""
+    """The API the flow will use: a configured server (None), or a temporary server started
+    now, before `import prefect`, so that its start-up overlaps the import."""
     from flows.temporary_server import TemporaryServer, configured_api_url
 
     if configured_api_url() or params.get("dask_address"):

@@ -132,14 +132,17 @@ def test_a_gap_where_a_blank_could_hide_sends_the_page_to_pdfminer() -> None:
     without a reported blank makes the page's text depend on the parser."""
     from transforms.extract.fast import spaces_unambiguous
 
+    after_break = {"pdfium_break_before": True}
     touching = [_glyph("東", 10, 20), _glyph("京", 20, 30)]
     blank_between = [_glyph("-", 10, 13), _glyph(" ", 13, 15.8), _glyph("E", 15.9, 21)]
-    hidden_blank = [_glyph("-", 10, 13), _glyph("E", 15.9, 21)]
-    word_break = [_glyph("a", 10, 15), _glyph("b", 20, 25)]
-    other_line = [_glyph("a", 10, 15), {**_glyph("b", 17, 22), "bottom": 120.0}]
+    hidden_blank = [_glyph("-", 10, 13), {**_glyph("E", 15.9, 21), **after_break}]
+    letter_spaced = [_glyph("区", 10, 20), _glyph("分", 23, 33)]  # character spacing, no blank
+    word_break = [_glyph("a", 10, 15), {**_glyph("b", 20, 25), **after_break}]
+    other_line = [_glyph("a", 10, 15), {**_glyph("b", 17, 22), "bottom": 120.0, **after_break}]
     assert spaces_unambiguous(touching)
     assert spaces_unambiguous(blank_between)
     assert not spaces_unambiguous(hidden_blank)
+    assert spaces_unambiguous(letter_spaced)
     assert spaces_unambiguous(word_break)
     assert spaces_unambiguous(other_line)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,42 @@ def test_run_exit_codes_and_sources(sample_catalog: Path, tmp_path: Path) -> Non
     listing = teian("sources", "--catalog", str(sample_catalog), "--data-dir", str(data_dir))
     assert listing.returncode == 0
     assert "sample-teian-r7" in listing.stdout and "sample-budget-r8" in listing.stdout
+
+
+def test_a_run_with_nothing_changed_runs_no_flow_and_fetches_once(
+    sample_catalog: Path, tmp_path: Path
+) -> None:
+    """A second run over unchanged PDFs answers from the fetches alone: no temporary Prefect
+    API is started (its database folder is never created), every source is unchanged, and each
+    source was fetched once per run — the fetch made before deciding is the one the flow uses."""
+    data_dir = tmp_path / "data"
+    cache = tmp_path / "cache"
+    env = {"XDG_CACHE_HOME": str(cache)}
+    first = teian_env(env, "run", "--catalog", str(sample_catalog), "--data-dir", str(data_dir))
+    assert first.returncode == 0, first.stderr
+    assert (cache / "teian" / "prefect").is_dir()  # the first run needed a flow
+    shutil.rmtree(cache)
+    again = teian_env(env, "run", "--catalog", str(sample_catalog), "--data-dir", str(data_dir))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("unchanged") == 2
+    assert not cache.exists()  # no Prefect server was started
+    for source in ("sample-teian-r7", "sample-budget-r8"):
+        log = (data_dir / "raw" / source / "fetch-log.jsonl").read_text().splitlines()
+        assert len(log) == 2, log  # one fetch per run
+
+
+def test_progress_is_a_line_per_document_when_stderr_is_not_a_terminal(
+    sample_catalog: Path, tmp_path: Path
+) -> None:
+    done = teian("run", "--catalog", str(sample_catalog), "--data-dir", str(tmp_path / "d"))
+    assert done.returncode == 0, done.stderr
+    assert "sample-budget-r8: extracted 3 pages in" in done.stderr
+    assert "sample-teian-r7: extracted 4 pages in" in done.stderr
+
+
+def teian_env(extra: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", **extra}
+    env.pop("PREFECT_API_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "flows", *args], capture_output=True, text=True, cwd=ROOT, env=env
+    )

@@ -19,7 +19,7 @@ than the media box or a media box not at the origin, vertical writing, glyphs wi
 mapping or outside the BMP, fonts the two decode through different tables
 (`fonts_decode_alike`), a blank the PDF draws that pdfium may drop where it decides a word
 break (`spaces_unambiguous`), and mostly Latin text, whose character boxes pdfium takes from the
-glyph outlines rather than the advance widths (`latin_share`). `benchmarks/fastpath_check.py` compares both parsers' records page
+glyph outlines rather than the advance widths (`alphabetic_share`). `benchmarks/fastpath_check.py` compares both parsers' records page
 by page over the corpus, the fixtures and the sample, and reports the share of each path.
 """
 
@@ -36,10 +36,11 @@ from transforms.records import PageRecord
 # A page is treated as vertical writing when this share of successive characters step downwards
 # in the same column.
 VERTICAL_SHARE = 0.3
-# Pages where Latin letters are more than this share of the printed characters take pdfminer's
-# path: for proportional Latin fonts pdfium's character boxes follow the glyph outlines, not the
-# advance widths pdfminer reads from the font (「pro viders」 against 「providers」).
-LATIN_SHARE = 0.25
+# Pages where letters of alphabetic scripts (Latin, Arabic, Cyrillic …) are more than this share
+# of the printed characters take pdfminer's path: for proportional fonts pdfium's character
+# boxes follow the glyph outlines, not the advance widths pdfminer reads from the font
+# (「pro viders」 against 「providers」), and right-to-left text is ordered differently.
+ALPHABETIC_SHARE = 0.25
 # Two glyphs this far apart (points) may have a blank between them that one parser reports and
 # the other drops; nearer ones touch, further ones are a word break to pdfplumber either way
 # (its word tolerance is 3 pt).
@@ -59,34 +60,40 @@ def looks_vertical(chars: list[dict]) -> bool:
 
 
 def spaces_unambiguous(chars: list[dict]) -> bool:
-    """Between any two glyphs drawn one after the other on a line at a gap where a blank could
-    hide, pdfium reported the blank the PDF draws there.
+    """No blank the PDF draws may have become one of pdfium's own word breaks where it matters.
 
-    pdfium reports most blanks a PDF draws (they are kept in `chars`) but turns some into word
-    breaks of its own (a blank after a hyphen, runs of blanks), and pdfplumber joins two glyphs
-    under 3 pt apart into one word unless a blank lies between them. Japanese text sets its
-    glyphs edge to edge, so this only sends pages of spaced Latin text to pdfminer.
+    pdfium reports the blanks a PDF draws (they are kept in `chars`), but turns some into word
+    breaks it infers (a blank after a hyphen): those are dropped, and the character after one
+    is marked `pdfium_break_before`. pdfplumber joins two glyphs under 3 pt apart into one word
+    unless a blank lies between them, so such a break at such a gap could be a blank pdfminer
+    reports, and the page takes pdfminer's path. A letter-spaced heading (区 分, spaced by the
+    PDF's character spacing, no blank drawn) has no break there and stays on pdfium's path.
     """
     low, high = AMBIGUOUS_GAP
-    previous, blank_since = None, False
+    previous = None
     for char in chars:
         if char["text"].isspace():
-            blank_since = True
+            previous = None
             continue
-        if previous is not None and not blank_since:
+        if previous is not None and char.get("pdfium_break_before"):
             same_line = abs(previous["bottom"] - char["bottom"]) < 0.5 * max(char["size"], 1.0)
             if same_line and low < char["x0"] - previous["x1"] < high:
                 return False
-        previous, blank_since = char, False
+        previous = char
     return True
 
 
-def latin_share(chars: list[dict]) -> float:
-    """The share of printed characters that are Latin letters."""
+def _alphabetic(text: str) -> bool:
+    """A letter of an alphabet: not kana, not an ideograph, not a digit or a mark."""
+    return text.isalpha() and not ("\u3040" <= text <= "\u30ff" or "\u3400" <= text <= "\u9fff")
+
+
+def alphabetic_share(chars: list[dict]) -> float:
+    """The share of printed characters that are letters of alphabetic scripts."""
     printed = [c["text"] for c in chars if not c["text"].isspace()]
     if not printed:
         return 0.0
-    return sum(1 for t in printed if t.isascii() and t.isalpha()) / len(printed)
+    return sum(1 for t in printed if _alphabetic(t)) / len(printed)
 
 
 class _CharsPage:
@@ -139,7 +146,7 @@ def read_page_fast(page: Any, plumber_page: Any) -> tuple[PageRecord | None, str
     chars = pdfium_chars(page, height, number, float(plumber_page.initial_doctop))
     if chars is None or looks_vertical(chars) or not spaces_unambiguous(chars):
         return None, "full"
-    if latin_share(chars) > LATIN_SHARE:
+    if alphabetic_share(chars) > ALPHABETIC_SHARE:
         return None, "full"
     if not has_path_objects(page):
         record = _text_page(chars, plumber_page)

@@ -53,16 +53,24 @@ def pdfium_chars(
         height = float(page.get_height()) if height is None else height
         reader = _CharReader(handle, height, page_number, initial_doctop)
         chars: list[dict] = []
+        inferred = False
         for index, code in enumerate(codes):
             if code in _MAYBE_GENERATED and pdfium_c.FPDFText_IsGenerated(handle, index) == 1:
-                continue  # spaces and line breaks pdfium inferred: pdfplumber infers its own
+                # spaces and line breaks pdfium inferred: pdfplumber infers its own; the next
+                # character notes that pdfium saw a break before it (see fast.spaces_unambiguous)
+                inferred = inferred or code == 0x20
+                continue
             if pdfium_c.FPDFText_HasUnicodeMapError(handle, index) == 1:
                 return None
             if code == _PDFIUM_LINE_END_HYPHEN:
                 code = ord("-")
             if code in (0, 0xFFFE, 0xFFFF):
                 return None
-            chars.append(reader.char(index, chr(code)))
+            char = reader.char(index, chr(code))
+            if inferred:
+                char["pdfium_break_before"] = True
+                inferred = False
+            chars.append(char)
         return chars
     finally:
         textpage.close()
