@@ -116,7 +116,8 @@ def run(
         err.print(f"run failed: {state.message}")
         raise typer.Exit(1)
     _print_summary(result)
-    raise typer.Exit(0 if state is None or state.is_completed() else 1)
+    failed = any(r["outcome"] == "failed" for r in result["sources"])
+    raise typer.Exit(1 if failed or (state is not None and not state.is_completed()) else 0)
 
 
 def _check_only(sources: list, only: list[str] | None, catalog: Path) -> None:
@@ -129,11 +130,12 @@ def _check_only(sources: list, only: list[str] | None, catalog: Path) -> None:
 
 
 def _run_locked(data, selected: list, **params):  # noqa: ANN001, ANN202 - a DataDir; flow params
-    """Fetch first; run the flow (with a progress display) only when something changed.
+    """Fetch first; run the flow (with a progress display) only for what needs it.
 
-    Returns (flow state, result), or (None, result) when every source was unchanged and no
-    flow ran. The data dir's lock is taken here (the flow re-enters it), so a busy data dir
-    fails at once, with one line, before any Prefect start-up.
+    Returns (flow state or None when no flow ran, result). Sources found unchanged, or failed
+    for good (a missing file, a 404: reported at once, before any Prefect start-up), are
+    decided here; the others go to the flow with the fetches already made. The data dir's lock
+    is taken here (the flow re-enters it), so a busy data dir fails at once, with one line.
     """
     from flows.lock import DataDirBusy, data_dir_lock
     from flows.precheck import precheck
@@ -141,14 +143,41 @@ def _run_locked(data, selected: list, **params):  # noqa: ANN001, ANN202 - a Dat
     try:
         with data_dir_lock(data.root):
             check = precheck(selected, data, params["force"])
-            if check.nothing_to_do:
-                outcomes = [asdict(o) for o in check.outcomes()]
-                return None, {"data_dir": data.location, "sources": outcomes}
+            _record_failures(data, selected, check)
+            rest = check.for_the_flow
+            decided = {o.source_id: asdict(o) for o in check.outcomes()}
+            if not rest:
+                lines = [decided[s.id] for s in selected]
+                return None, {
+                    "data_dir": data.location,
+                    "sources": lines,
+                    "reported": set(check.failed),
+                }
+            params = {**params, "only": [s.id for s in rest]}
             with _prefect_api(data, params) as api:
-                return _run_flow(api, params, list(check.fetched.values()))
+                state, result = _run_flow(api, params, list(check.fetched.values()))
     except DataDirBusy as exc:
         err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
+    if result is not None:
+        ran = {r["source_id"]: r for r in result["sources"]}
+        result["sources"] = [
+            decided.get(s.id) or ran[s.id] for s in selected if s.id in decided | ran
+        ]
+        result["reported"] = set(check.failed)
+    return state, result
+
+
+def _record_failures(data, selected: list, check) -> None:  # noqa: ANN001
+    """Say at once which sources failed for good, then record them as the flow would."""
+    from flows.publish import record_failure
+
+    for source in selected:
+        if source.id in check.failed:
+            err.print(
+                f"{source.id}: fetch: {check.failed[source.id]}", markup=False, highlight=False
+            )
+            record_failure(data, source, None, "fetch", check.failed[source.id])
 
 
 @contextlib.contextmanager
@@ -251,7 +280,7 @@ def _print_summary(result: dict) -> None:
         )
     out.print(table)
     for r in rows:
-        if r.get("error"):
+        if r.get("error") and r["source_id"] not in result.get("reported", ()):
             stage = r.get("stage", "")
             line = (
                 f"{r['source_id']}: {stage}: {r['error']}"

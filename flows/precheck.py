@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from flows import defaults
-from flows.fetch import FetchError, fetch_source
+from flows.fetch import FetchError, TransientFetchError, fetch_source
 from flows.state import is_unchanged
 from flows.store import DataDir
 from flows.summary import SourceOutcome
@@ -33,24 +33,36 @@ class Precheck:
     sources: list[Source]
     fetched: dict[str, FetchResult] = field(default_factory=dict)
     unchanged: set[str] = field(default_factory=set)
+    failed: dict[str, str] = field(default_factory=dict)  # for good: no retry can help
 
     @property
-    def nothing_to_do(self) -> bool:
-        return bool(self.sources) and len(self.unchanged) == len(self.sources)
+    def for_the_flow(self) -> list[Source]:
+        """Sources a flow must handle: changed, or failed in a way a retry may mend."""
+        done = self.unchanged | set(self.failed)
+        return [s for s in self.sources if s.id not in done]
 
     def outcomes(self) -> list[SourceOutcome]:
-        """The run summary when nothing changed: every source unchanged, in catalog order."""
-        return [
-            SourceOutcome(s.id, "unchanged", "fetch", fetched=self.fetched[s.id].outcome)
-            for s in self.sources
-        ]
+        """The summary lines of the sources decided here: unchanged, or failed for good."""
+        lines = []
+        for s in self.sources:
+            if s.id in self.unchanged:
+                lines.append(
+                    SourceOutcome(s.id, "unchanged", "fetch", fetched=self.fetched[s.id].outcome)
+                )
+            elif s.id in self.failed:
+                lines.append(SourceOutcome(s.id, "failed", "fetch", self.failed[s.id]))
+        return lines
 
 
-def _fetch(source: Source, data: DataDir, timeout: float) -> FetchResult | None:
+def _fetch(source: Source, data: DataDir, timeout: float) -> FetchResult | str | None:
+    """The fetch; or its error when no retry can mend it (a missing file, a 404, an HTML page);
+    or None when a retry may (a timeout, a 5xx): the flow then fetches with its retries."""
     try:
         return fetch_source(source, data, timeout=timeout)
-    except FetchError:
-        return None  # the flow fetches it again, with retries, and records the failure
+    except TransientFetchError:
+        return None
+    except FetchError as exc:
+        return str(exc)
 
 
 def precheck(
@@ -67,6 +79,9 @@ def precheck(
         results = list(pool.map(lambda s: _fetch(s, data, timeout), sources))
     for source, result in zip(sources, results, strict=True):
         if result is None:
+            continue
+        if isinstance(result, str):
+            check.failed[source.id] = result
             continue
         check.fetched[source.id] = result
         if not force and is_unchanged(data, source, result.sha256):

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -120,3 +122,22 @@ def teian_env(extra: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "flows", *args], capture_output=True, text=True, cwd=ROOT, env=env
     )
+
+
+def test_a_missing_file_is_reported_before_any_prefect_start_up(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text('[[source]]\nid = "gone"\ntitle = "t"\nurl = "missing.pdf"\n')
+    cache = tmp_path / "cache"
+    done = teian_env(
+        {"XDG_CACHE_HOME": str(cache)},
+        "run",
+        "--catalog",
+        str(catalog),
+        "--data-dir",
+        str(tmp_path / "d"),
+    )
+    assert done.returncode == 1
+    assert done.stderr.count("gone: fetch: file not found") == 1  # one line, once
+    assert not cache.exists()  # decided without a flow: no Prefect server started
+    history = pq.read_table(tmp_path / "d" / "processed" / "documents" / "gone.parquet")
+    assert history.column("status").to_pylist() == ["failed"]

@@ -75,7 +75,11 @@ def spaces_unambiguous(chars: list[dict]) -> bool:
         if char["text"].isspace():
             previous = None
             continue
-        if previous is not None and char.get("pdfium_break_before"):
+        if (
+            previous is not None
+            and char.get("pdfium_break_before")
+            and _may_hide_blank(previous, char)
+        ):
             same_line = abs(previous["bottom"] - char["bottom"]) < 0.5 * max(char["size"], 1.0)
             if same_line and low < char["x0"] - previous["x1"] < high:
                 return False
@@ -83,9 +87,24 @@ def spaces_unambiguous(chars: list[dict]) -> bool:
     return True
 
 
+# pdfium reads a blank after one of these as a hyphenation point, not as the blank it is.
+_HYPHENS = frozenset("-‐‑–—−－")
+
+
+def _may_hide_blank(previous: dict, char: dict) -> bool:
+    """Could pdfium's break between these two glyphs stand for a blank the PDF draws? After a
+    hyphen, or between two glyphs of a spaced script; two Japanese glyphs are set without
+    blanks, and pdfium breaks there only at a gap (a table's columns, a spaced heading)."""
+    return previous["text"] in _HYPHENS or not (_is_cjk(previous["text"]) or _is_cjk(char["text"]))
+
+
+def _is_cjk(text: str) -> bool:
+    return "\u3000" <= text <= "\u9fff" or "\uff00" <= text <= "\uffef"
+
+
 def _alphabetic(text: str) -> bool:
     """A letter of an alphabet: not kana, not an ideograph, not a digit or a mark."""
-    return text.isalpha() and not ("\u3040" <= text <= "\u30ff" or "\u3400" <= text <= "\u9fff")
+    return text.isalpha() and not _is_cjk(text)
 
 
 def alphabetic_share(chars: list[dict]) -> float:
