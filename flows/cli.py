@@ -155,7 +155,8 @@ def _run_locked(data, selected: list, **params):  # noqa: ANN001, ANN202 - a Dat
                 }
             params = {**params, "only": [s.id for s in rest]}
             with _prefect_api(data, params) as api:
-                state, result = _run_flow(api, params, list(check.fetched.values()))
+                fetched = [asdict(f) for f in check.fetched.values()]
+                state, result = _run_flow(api, params, fetched)
     except DataDirBusy as exc:
         err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None

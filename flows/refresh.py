@@ -244,12 +244,12 @@ def refresh(
     retry_delays: list[float] | None = None,
     fetch_timeout: float = defaults.FETCH_TIMEOUT_SECONDS,
     fast_path: bool = True,
-    prefetched: list[FetchResult] | None = None,
+    prefetched: list[dict] | None = None,
 ):
     """Bring every source's published datasets up to date with its current PDF.
 
     `prefetched` are fetches already made for this run (`teian run` fetches before it decides
-    whether a flow is needed at all); those sources are not fetched again.
+    whether a flow is needed at all), as FetchResult fields; those sources are not fetched again.
     """
     expected_failures.install()
     sources = [s for s in load_catalog(catalog) if not only or s.id in set(only)]
@@ -267,7 +267,7 @@ def refresh(
         fetcher = fetch_task.with_options(
             retries=len(retry_delays), retry_delay_seconds=retry_delays
         )
-    done = {f.source_id: f for f in prefetched or []}
+    done = {f["source_id"]: FetchResult(**f) for f in prefetched or []}
     with data_dir_lock(run.data.root):
         fetches = {
             s.id: fetcher.submit(s, run.root, fetch_timeout) for s in sources if s.id not in done
