@@ -222,23 +222,22 @@ def _open_light(pdf_path: str, password: str | None):  # noqa: ANN202 - a pypdfi
 
 def _extract_fast(light, index: int, pdf) -> PageRecord | None:  # noqa: ANN001 - pypdfium2/pdfplumber documents
     """The page's record from pdfium when that gives the same record (see transforms.extract.fast)."""
-    from transforms.extract.fast import extract_page_fast
+    from transforms.extract.fast import read_page_fast
 
     try:
         page = light[index]
-        # The page size as pdfplumber reads it from the page dictionary (no content parsing).
-        plumber_page = pdf.pages[index]
-        size = (float(plumber_page.width), float(plumber_page.height))
+        plumber_page = pdf.pages[index]  # its dictionary only: no content is parsed
     except Exception:  # noqa: BLE001 - the full path reports what is wrong with the page
         return None
     try:
-        return extract_page_fast(page, index + 1, size)
+        return read_page_fast(page, plumber_page)[0]
     except MemoryError:
         raise
     except Exception:  # noqa: BLE001 - anything odd on the fast path: take the full path
         return None
     finally:
         page.close()
+        plumber_page.close()  # drops pdfium's objects: the full path parses its own
 
 
 def extract_batch(

@@ -26,6 +26,12 @@ def footer_label(text_raw: str) -> str | None:
     return None
 
 
+def count_chars(chars: list[dict]) -> int:
+    """Characters that print something: blanks are left out, since one parser reports the
+    spaces a PDF draws and another skips them, and a page of blanks has no text either way."""
+    return sum(1 for char in chars if not char["text"].isspace())
+
+
 def page_record(
     page_number: int,
     size: tuple[float, float],
@@ -50,5 +56,5 @@ def extract_page(page: Any, settings: TableSettings | dict | None = None) -> Pag
     text_raw = page.extract_text(layout=False) or ""
     tables = find_tables(page, settings)
     return page_record(
-        page.page_number, (page.width, page.height), text_raw, len(page.chars), tables
+        page.page_number, (page.width, page.height), text_raw, count_chars(page.chars), tables
     )
