@@ -16,8 +16,8 @@ ten times faster. Two facts make a fast path safe:
 
 Pages where the two parsers could disagree take the full path: rotated pages, pages whose crop
 box differs from the media box, glyphs without a Unicode mapping (pdfminer writes "(cid:N)",
-which the datasets count), and vertical writing (pdfplumber's order is kept, even where it is
-worse, so the datasets do not depend on which path a page took).
+which the datasets count), and any run of vertical writing (read by `transforms.extract.vertical` on the full path only,
+so the datasets do not depend on which path a page took).
 """
 
 from __future__ import annotations
@@ -27,23 +27,8 @@ from typing import Any
 from transforms.extract.page import page_record
 from transforms.extract.pdfium import crop_matches_media, has_path_objects, pdfium_chars
 from transforms.extract.tables import has_unruled_table
+from transforms.extract.vertical import has_vertical_run
 from transforms.records import PageRecord
-
-# A page is treated as vertical writing when this share of successive characters step downwards
-# in the same column.
-VERTICAL_SHARE = 0.3
-
-
-def looks_vertical(chars: list[dict]) -> bool:
-    """Does most of the text run top to bottom in columns (縦書き)?"""
-    if len(chars) < 8:
-        return False
-    downward = sum(
-        1
-        for a, b in zip(chars, chars[1:], strict=False)
-        if abs(a["x0"] - b["x0"]) < 1.0 and b["top"] > a["top"] + 0.5 * (a["bottom"] - a["top"])
-    )
-    return downward > VERTICAL_SHARE * (len(chars) - 1)
 
 
 class _CharsPage:
@@ -72,8 +57,8 @@ def extract_page_fast(
     if page.get_rotation() % 360 != 0 or not crop_matches_media(page) or has_path_objects(page):
         return None
     chars = pdfium_chars(page)
-    if chars is None or looks_vertical(chars) or has_unruled_table(_CharsPage(chars)):
+    if chars is None or has_vertical_run(chars) or has_unruled_table(_CharsPage(chars)):
         return None
     text_raw = (extract_text(chars, layout=False) or "") if chars else ""
     width, height = size or page.get_size()
-    return page_record(page_number, (width, height), text_raw, len(chars), [])
+    return page_record(page_number, (width, height), text_raw, len(chars), [], chars)
