@@ -93,6 +93,7 @@ class RefreshRun:
     limits: Limits
     fast_path: bool
     logger: Any
+    ocr: str = defaults.OCR_MODE
     outcomes: list[SourceOutcome] = field(default_factory=list)
 
     @property
@@ -158,6 +159,7 @@ def start_document(run: RefreshRun, source: Source, fetch_future) -> PendingDocu
             run.limits,
             run.fast_path,
             remote,
+            run.ocr,
         )
         for first, last in plan_batches(page_count, run.workers)
     ]
@@ -276,8 +278,11 @@ def refresh(
     retry_delays: list[float] | None = None,
     fetch_timeout: float = defaults.FETCH_TIMEOUT_SECONDS,
     fast_path: bool = True,
+    ocr: str = defaults.OCR_MODE,
 ):
-    """Bring every source's published datasets up to date with its current PDF."""
+    """Bring every source's published datasets up to date with its current PDF.
+
+    `ocr`: auto (OCR the pages without a text layer), off, or force (OCR every page)."""
     expected_failures.install()
     sources = [s for s in load_catalog(catalog) if not only or s.id in set(only)]
     run = RefreshRun(
@@ -288,6 +293,7 @@ def refresh(
         Limits(time_seconds=time_limit, memory_mb=memory_limit_mb),
         fast_path,
         get_run_logger(),
+        ocr,
     )
     fetcher = fetch_task
     if retry_delays is not None:

@@ -12,6 +12,7 @@ from transforms.extract.settings import TableSettings
 from transforms.extract.tables import find_tables
 from transforms.extract.vertical import has_vertical_run, read_page
 from transforms.normalize.figures import is_number, page_number_line
+from transforms.normalize.glyphs import suspect_words
 from transforms.records import BBox, PageRecord, RawTable
 
 # Rows of text next to a page number candidate that are looked at to tell a printed page number
@@ -126,6 +127,7 @@ def page_record(
         footer_label=footer_label(text_raw, chars, tables),
         n_chars=n_chars,
         tables=tables,
+        suspects=suspect_words(chars) if chars else [],
     )
 
 
