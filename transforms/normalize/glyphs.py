@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from transforms.normalize.radicals import RADICAL_TO_IDEOGRAPH
 from transforms.records import SuspectWord
 
 # 常用漢字 (2010) outside JIS X 0208: 𠮟 塡 剝 頰.
@@ -51,8 +52,9 @@ def jis_level(char: str) -> int | None:
 
 
 def is_rare(char: str) -> bool:
-    """An ideograph outside JIS X 0208 and the 常用漢字, once normalized (NFKC)."""
-    normalized = unicodedata.normalize("NFKC", char)
+    """An ideograph outside JIS X 0208 and the 常用漢字, once normalized as `text` is (radicals
+    to their ideograph, NFKC)."""
+    normalized = unicodedata.normalize("NFKC", char.translate(RADICAL_TO_IDEOGRAPH))
     if len(normalized) != 1 or not _IDEOGRAPH.match(normalized):
         return False
     return normalized not in _JOYO_OUTSIDE_JIS and jis_level(normalized) is None
