@@ -117,6 +117,9 @@ class PageOcr:
             )
         if record.n_chars and not record.suspects and self.mode != "force":
             return record  # the common case: a text layer without suspect glyphs
+        if time.monotonic() > self.timeout_at - 1:
+            error = "OCR skipped: the batch's time budget is spent (--time-limit)"
+            return self._unread(record, index, error) if not record.n_chars else record
         page = self._pdfium()[index]
         try:
             return self._read_page(record, page)

@@ -243,3 +243,25 @@ def test_scanned_document_is_published_ok_with_ocr_text(tmp_path: Path) -> None:
     ).fetchone()
     assert page[1] == "ocr" and page[2] > 50 and page[3] == 0
     assert "サイバーセキュリティ" in page[0]
+
+
+@needs_tesseract
+def test_ocr_stops_within_the_batch_time_budget(tmp_path: Path) -> None:
+    """OCR runs inside the guarded worker: past the batch's budget it stops (Tesseract is given
+    the time left, then pages are skipped), so the batch still ends in time, its pages saying why."""
+    from flows.extract import Limits
+
+    source = tmp_path / "clean.pdf"
+    jp.write_horizontal_page(source)
+    scan = tmp_path / "scan.pdf"
+    jp.write_image_only(source, scan, dpi=150)
+    from pypdfium2 import PdfDocument
+
+    one = PdfDocument(str(scan))
+    many = PdfDocument.new()
+    for _ in range(8):
+        many.import_pages(one, [0])
+    many.save(str(tmp_path / "many.pdf"))
+    batch = extract_batch(str(tmp_path / "many.pdf"), 1, 8, tmp_path / "w", limits=Limits(14, 3072))
+    errors = [p.ocr_error or "" for p in batch.pages]
+    assert any("time budget" in e or "timeout" in e for e in errors), errors

@@ -47,14 +47,17 @@ class DocumentStats:
         A page read by OCR is not a reason: its text is there, with its confidence in `pages`.
         """
         found: list[str] = []
+        unread = ""
         if self.unread_pages:
             page, reason = self.unread_pages[0]
-            found.append(
+            unread = (
                 f"{len(self.unread_pages)} page(s) without a text layer not read "
                 f"(first: p.{page}: {reason})"
             )
-        elif self.pages and self.chars == 0 and not self.ocr_pages:
-            found.append("no text layer: needs OCR")
+        if self.pages and self.chars == 0 and not self.ocr_pages:
+            found.append("no text layer: needs OCR" + (f" ({unread})" if unread else ""))
+        elif unread:
+            found.append(unread)
         if self.unreadable_pages:
             found.append(
                 f"{len(self.unreadable_pages)} page(s) with unreadable glyphs "
@@ -77,14 +80,17 @@ def page_row(
     pdf_labels: list[str] | None,
     words: DocumentWords | None = None,
 ) -> dict:
-    """The `pages` row of one page. `words` (the document's words so far) adds the uncommon
-    kanji whose word the document prints elsewhere with a common one to `n_suspect`."""
+    """The `pages` row of one page. `words` (the document's words so far): on a page whose text
+    already shows a wrong map (a rare glyph), the uncommon kanji whose word the document prints
+    elsewhere with a common one count in `n_suspect` too (see `DocumentWords`)."""
     raw = page.text_raw
     text = normalize_text(raw)
     n_suspect = count_suspect(text)
     if words is not None:
         words.add(text)
-        n_suspect += len(words.confirmed(text))
+        if n_suspect:
+            words.wrong_map_pages.add(page.page_number)
+            n_suspect += len(words.confirmed(text))
     return {
         **doc.ids,
         "page_number": page.page_number,
@@ -135,7 +141,9 @@ def table_rows(
     ids = {**doc.ids, "table_id": table_id}
     for cell in cells:
         text = cell.get("text")
-        cell["n_suspect"] = count_suspect(text) + (len(words.confirmed(text)) if words else 0)
+        cell["n_suspect"] = count_suspect(text)
+        if words is not None and cell.get("page_number") in words.wrong_map_pages:
+            cell["n_suspect"] += len(words.confirmed(text))
     return row, [{**ids, **cell} for cell in cells]
 
 

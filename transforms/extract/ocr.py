@@ -20,6 +20,8 @@ from transforms.records import PageRecord
 OCR_MODES = ("auto", "off", "force")
 # Below this mean word confidence a horizontal reading is retried with the vertical model too.
 RETRY_VERTICAL_BELOW = 70.0
+# Below this, Tesseract read shapes, not text (a chart, bars, noise): the page stays unread.
+MIN_CONFIDENCE = 30.0
 
 
 def wants_ocr(mode: str, record: PageRecord, draws_something: bool) -> bool:
@@ -82,15 +84,20 @@ def better_reading(
 
 
 def ocr_record(record: PageRecord, data: dict[str, list[Any]]) -> PageRecord:
-    """The page's record with its text read by OCR (its tables, from the text layer, stay)."""
+    """The page's record with its text read by OCR (its tables, from the text layer, stay), or
+    with the reason OCR gave none (`ocr_error`) when it read nothing worth keeping."""
     from transforms.extract.page import footer_label  # the table finder: only where OCR runs
 
     text = "\n".join(ocr_lines(data))
+    confidence = mean_confidence(data)
+    if not text.strip() or confidence is None or confidence < MIN_CONFIDENCE:
+        found = "no text" if confidence is None else f"no readable text (confidence {confidence:g})"
+        return dataclasses.replace(record, ocr_error=f"OCR found {found}")
     return dataclasses.replace(
         record,
         text_raw=text,
         footer_label=footer_label(text),
         text_source="ocr",
-        ocr_confidence=mean_confidence(data),
+        ocr_confidence=confidence,
         ocr_error=None,
     )

@@ -118,12 +118,15 @@ class DocumentWords:
     word is printed elsewhere in the document with a common (level-1) kanji in its place.
 
     Texts are added in document order (`add`); `confirmed` looks at what was added so far. A
-    word is matched on two letters on one side of the kanji: 郤 in 郤偶者 has the twin 配偶者.
-    Only which level-1 kanji stand before and after each pair of letters is kept, so memory
-    stays small for a long document.
+    word is matched on two kanji on one side: 郤 in 郤偶者 has the twin 配偶者. Only which
+    level-1 kanji stand before and after each pair of kanji is kept, so memory stays small for a
+    long document. The match is loose (医療法人社団菫青会 has twins in every 社団X会), so it is
+    applied only on pages whose text already shows a wrong map (`wrong_map_pages`: pages with a
+    rare glyph), where it found every uncommon kanji the corpus's bad fonts produce.
     """
 
     def __init__(self) -> None:
+        self.wrong_map_pages: set[int] = set()
         self._before: dict[str, set[str]] = {}  # two letters → level-1 kanji printed before them
         self._after: dict[str, set[str]] = {}  # two letters → level-1 kanji printed after them
 
@@ -132,9 +135,9 @@ class DocumentWords:
             for i, char in enumerate(run):
                 if jis_level(char) != 1:
                     continue
-                if i + 3 <= len(run):
+                if i + 3 <= len(run) and _all_kanji(run[i + 1 : i + 3]):
                     self._before.setdefault(run[i + 1 : i + 3], set()).add(char)
-                if i >= 2:
+                if i >= 2 and _all_kanji(run[i - 2 : i]):
                     self._after.setdefault(run[i - 2 : i], set()).add(char)
 
     def confirmed(self, text: str | None) -> list[str]:
@@ -152,6 +155,11 @@ class DocumentWords:
 
 
 _WORD_CHAR_RUN = re.compile(f"{_WORD_CHAR.pattern}+")
+
+
+def _all_kanji(letters: str) -> bool:
+    """Kana pairs (の有, する) are in every other word: only kanji pairs make a word's context."""
+    return all(_IDEOGRAPH.match(letter) for letter in letters)
 
 
 def rare_chars(texts: Iterable[str]) -> list[str]:
