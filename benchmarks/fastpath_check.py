@@ -64,7 +64,7 @@ def check_file(path: Path, max_pages: int | None) -> dict:
                 stats["fields"].update(differing)
                 if len(stats["examples"]) < 2:
                     stats["examples"].append(
-                        (index + 1, {f: (full[f], fast[f]) for f in differing})
+                        (index + 1, {f: (getattr(full, f), getattr(fast, f)) for f in differing})
                     )
     document.close()
     return stats
