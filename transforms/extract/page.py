@@ -26,8 +26,8 @@ def footer_label(
     """The printed page number from a page's last (or first) lines, such as 「- 358 -」 → "358".
 
     With the page's characters, a candidate must also stand where a page number stands: not
-    inside a table, and not at the end of a column of figures aligned with it in the rows next
-    to it (a 目次 whose last entry's page number sits on a line of its own).
+    inside a table, and not at the end of a column of figures aligned with it, just above it or
+    standing alone like it (a 目次 whose last entry's page number sits on a line of its own).
     """
     lines = [line for line in text_raw.splitlines() if line.strip()]
     if not lines:
@@ -55,11 +55,19 @@ def stands_alone(label: str, chars: list[dict], at_top: bool, tables: list[RawTa
         box = _row_box(row)
         if any(_centre_in(box, table.bbox) for table in tables):
             return False
+        height = box[3] - box[1]
         for other in rows[index + 1 : index + 1 + _NEIGHBOUR_ROWS]:
-            words = _row_text(other).split()
-            end = max(c["x1"] for c in other)
-            if words and is_number(words[-1]) and abs(end - box[2]) <= 2.0:
-                return False
+            text = _row_text(other)
+            words = text.split()
+            other_box = _row_box(other)
+            gap = max(box[1] - other_box[3], other_box[1] - box[3])
+            if (
+                words
+                and is_number(words[-1])
+                and abs(other_box[2] - box[2]) <= 2.0
+                and (page_number_line(text) is not None or gap < 2 * height)
+            ):
+                return False  # the last of a column of figures: a 目次's page column
         return True
     return True
 

@@ -57,6 +57,8 @@ def has_vertical_run(chars: list[dict]) -> bool:
 
 
 def _stacked(a: dict, b: dict) -> bool:
+    if not (a.get("upright", True) and b.get("upright", True)):
+        return False  # rotated text, read by pdfplumber as it always was
     height = max(a["bottom"] - a["top"], 1.0)
     width = max(a["x1"] - a["x0"], b["x1"] - b["x0"], 1.0)
     centre_shift = abs((a["x0"] + a["x1"]) - (b["x0"] + b["x1"])) / 2
@@ -101,7 +103,7 @@ def _horizontal_text(chars: list[dict]) -> str:
 def pdfminer_lines(page: Any) -> list[Line] | None:
     """The page's characters grouped into lines by pdfminer (detect_vertical), or None when its
     layout and pdfplumber's characters do not line up one to one."""
-    from pdfminer.layout import LAParams, LTChar, LTContainer, LTPage
+    from pdfminer.layout import LAParams, LTChar, LTContainer, LTPage, LTTextLineVertical
 
     def walk(container: Any) -> list[Any]:
         found: list[Any] = []
@@ -123,7 +125,10 @@ def pdfminer_lines(page: Any) -> list[Line] | None:
         members = [chars[index[id(obj)]] for obj in lt_line if id(obj) in index]
         members = [c for c in members if c["text"].strip()]
         if members:
-            vertical = type(lt_line).__name__ == "LTTextLineVertical" and len(members) > 1
+            # rotated text (an axis label, a table turned on its side) is not vertical writing
+            upright = sum(1 for c in members if c.get("upright", True))
+            vertical = isinstance(lt_line, LTTextLineVertical) and upright > len(members) / 2
+            vertical = vertical and len(members) > 1
             lines.append(Line(members, vertical))
     return lines
 
