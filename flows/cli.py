@@ -8,6 +8,7 @@ naming the source and the stage; tracebacks are for bugs only.
 from __future__ import annotations
 
 import contextlib
+import enum
 import os
 import sys
 from dataclasses import asdict
@@ -19,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flows import defaults
+from transforms.extract.ocr import OCR_MODES
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
 out = Console()
@@ -26,6 +28,8 @@ err = Console(stderr=True, soft_wrap=True)  # one problem, one line: never wrapp
 
 CatalogOpt = Annotated[Path, typer.Option("--catalog", help="Catalog TOML file.")]
 DEFAULT_CATALOG = Path(defaults.CATALOG)
+OcrMode = enum.Enum("OcrMode", {mode: mode for mode in OCR_MODES}, type=str)
+DEFAULT_OCR = OcrMode(defaults.OCR_MODE)
 DataDirOpt = Annotated[
     str,
     typer.Option(
@@ -92,6 +96,12 @@ def run(
     memory_limit: Annotated[
         int, typer.Option("--memory-limit", help="MB per extraction worker.")
     ] = defaults.MEMORY_LIMIT_MB,
+    ocr: Annotated[
+        OcrMode,
+        typer.Option(
+            "--ocr", help="OCR pages: auto (those without a text layer), off, force (every page)."
+        ),
+    ] = DEFAULT_OCR,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Fetch, extract, normalize, parse and publish every source of the catalog."""
@@ -111,6 +121,7 @@ def run(
         dask_address=dask_address,
         time_limit=time_limit,
         memory_limit_mb=memory_limit,
+        ocr=ocr.value,
     )
     if result is None:
         err.print(f"run failed: {state.message}")

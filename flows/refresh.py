@@ -80,6 +80,7 @@ class RefreshRun:
     limits: Limits
     fast_path: bool
     logger: Any
+    ocr: str = defaults.OCR_MODE
     outcomes: list[SourceOutcome] = field(default_factory=list)
 
     @property
@@ -149,6 +150,7 @@ def start_document(run: RefreshRun, source: Source, fetch: FetchResult) -> Pendi
             run.limits,
             run.fast_path,
             remote,
+            run.ocr,
         )
         for first, last in plan_batches(page_count, run.workers)
     ]
@@ -245,11 +247,13 @@ def refresh(
     fetch_timeout: float = defaults.FETCH_TIMEOUT_SECONDS,
     fast_path: bool = True,
     prefetched: list[dict] | None = None,
+    ocr: str = defaults.OCR_MODE,
 ):
     """Bring every source's published datasets up to date with its current PDF.
 
     `prefetched` are fetches already made for this run (`teian run` fetches before it decides
     whether a flow is needed at all), as FetchResult fields; those sources are not fetched again.
+    `ocr`: auto (OCR the pages without a text layer), off, or force (OCR every page).
     """
     expected_failures.install()
     sources = [s for s in load_catalog(catalog) if not only or s.id in set(only)]
@@ -261,6 +265,7 @@ def refresh(
         Limits(time_seconds=time_limit, memory_mb=memory_limit_mb),
         fast_path,
         get_run_logger(),
+        ocr,
     )
     fetcher = fetch_task
     if retry_delays is not None:

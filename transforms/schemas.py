@@ -75,6 +75,23 @@ PAGES = _schema(
         ("text_source", _STR, "Where the text comes from: pdf (its text layer) or ocr."),
         ("ocr_confidence", _F64, "Mean OCR word confidence (0–100) when text_source is ocr."),
         ("n_suspect", _I32, "Characters a Japanese public document rarely uses (bad font map?)."),
+        (
+            "suspect_words",
+            pa.list_(
+                pa.struct(
+                    [
+                        ("word", _STR),
+                        ("ocr", _STR),
+                        ("x0", _F64),
+                        ("top", _F64),
+                        ("x1", _F64),
+                        ("bottom", _F64),
+                    ]
+                )
+            ),
+            "Words holding a rarely used glyph (outside JIS X 0208 and 常用漢字), with their box "
+            "and OCR's reading of that spot (null where OCR did not run): 邴市計画税 → 都市計画税.",
+        ),
     ]
 )
 

@@ -15,7 +15,8 @@ page in C. The table finder and pdfplumber's text layout only look at the object
 pdfium's characters are made to match pdfminer's: the box from the font's descent up one scaled
 font size, the character's own matrix, pdfminer's test for "upright". `read_page_fast` sends a
 page to pdfminer whenever the parsers could still disagree: a rotated page, a crop box other
-than the media box or a media box not at the origin, vertical writing, glyphs without a Unicode
+than the media box or a media box not at the origin, any run of vertical writing (read by
+`transforms.extract.vertical` on pdfminer's path only), glyphs without a Unicode
 mapping or outside the BMP, fonts the two decode through different tables
 (`fonts_decode_alike`), a blank the PDF draws that pdfium may drop where it decides a word
 break (`spaces_unambiguous`), and mostly Latin text, whose character boxes pdfium takes from the
@@ -31,11 +32,9 @@ from typing import Any
 from transforms.extract.page import count_chars, page_record
 from transforms.extract.pdfium import crop_matches_media, has_path_objects, pdfium_chars
 from transforms.extract.tables import has_unruled_table
+from transforms.extract.vertical import has_vertical_run
 from transforms.records import PageRecord
 
-# A page is treated as vertical writing when this share of successive characters step downwards
-# in the same column.
-VERTICAL_SHARE = 0.3
 # Pages where letters of alphabetic scripts (Latin, Arabic, Cyrillic …) are more than this share
 # of the printed characters take pdfminer's path: for proportional fonts pdfium's character
 # boxes follow the glyph outlines, not the advance widths pdfminer reads from the font
@@ -45,18 +44,6 @@ ALPHABETIC_SHARE = 0.25
 # the other drops; nearer ones touch, further ones are a word break to pdfplumber either way
 # (its word tolerance is 3 pt).
 AMBIGUOUS_GAP = (0.5, 3.5)
-
-
-def looks_vertical(chars: list[dict]) -> bool:
-    """Does most of the text run top to bottom in columns (縦書き)?"""
-    if len(chars) < 8:
-        return False
-    downward = sum(
-        1
-        for a, b in zip(chars, chars[1:], strict=False)
-        if abs(a["x0"] - b["x0"]) < 1.0 and b["top"] > a["top"] + 0.5 * (a["bottom"] - a["top"])
-    )
-    return downward > VERTICAL_SHARE * (len(chars) - 1)
 
 
 def spaces_unambiguous(chars: list[dict]) -> bool:
@@ -135,7 +122,7 @@ def _text_page(chars: list[dict], plumber_page: Any) -> PageRecord | None:
         return None
     text_raw = (extract_text(chars, layout=False) or "") if chars else ""
     size = (float(plumber_page.width), float(plumber_page.height))
-    return page_record(plumber_page.page_number, size, text_raw, count_chars(chars), [])
+    return page_record(plumber_page.page_number, size, text_raw, count_chars(chars), [], chars)
 
 
 def _objects_page(page: Any, plumber_page: Any, chars: list[dict]) -> PageRecord | None:
@@ -163,7 +150,7 @@ def read_page_fast(page: Any, plumber_page: Any) -> tuple[PageRecord | None, str
         return None, "full"
     height, number = float(plumber_page.height), plumber_page.page_number
     chars = pdfium_chars(page, height, number, float(plumber_page.initial_doctop))
-    if chars is None or looks_vertical(chars) or not spaces_unambiguous(chars):
+    if chars is None or has_vertical_run(chars) or not spaces_unambiguous(chars):
         return None, "full"
     if alphabetic_share(chars) > ALPHABETIC_SHARE:
         return None, "full"
