@@ -258,6 +258,21 @@ def sources(
     out.print(table)
 
 
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="table (for a terminal), csv, json or markdown (for other programs: every row).",
+    ),
+]
+LimitOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--limit", min=0, help="Rows to show at most (0: all; default 50 for table, else all)."
+    ),
+]
+
+
 @app.command()
 def query(
     sql: Annotated[
@@ -267,41 +282,126 @@ def query(
         ),
     ],
     data_dir: DataDirOpt = defaults.DATA_DIR,
-    limit: Annotated[int, typer.Option("--limit", help="Rows to show at most.")] = 50,
+    fmt: FormatOpt = "table",
+    limit: LimitOpt = None,
 ) -> None:
     """Query the published datasets with DuckDB, each dataset available as a view of its name."""
     import duckdb
 
-    from transforms.schemas import DATASETS
+    from flows.query import connect, fetch_rows, row_limit
 
-    data = _data_dir_or_exit(data_dir)
-    con = duckdb.connect()
-    if data.is_remote:
-        # DuckDB reads the URL's objects through the same fsspec filesystem the run wrote with.
-        con.register_filesystem(data.fs)
-    for dataset in DATASETS:
-        folder = data.processed / dataset
-        if data.list_files(folder, ".parquet"):
-            location = (
-                data.fs.unstrip_protocol(data.remote_path(folder))
-                if data.is_remote
-                else str(folder)
-            )
-            pattern = f"{location}/*.parquet".replace("'", "''")
-            con.execute(
-                f"CREATE VIEW {dataset} AS SELECT * FROM read_parquet('{pattern}', union_by_name=true)"
-            )
+    _check_format(fmt)
+    con = connect(_data_dir_or_exit(data_dir))
     try:
         cursor = con.execute(sql)
+        columns = [d[0] for d in cursor.description or []]
+        rows, cut = fetch_rows(cursor, row_limit(fmt, limit))
     except duckdb.Error as exc:
         err.print(f"query: {exc}".splitlines()[0], markup=False, highlight=False)
         raise typer.Exit(2) from None
-    columns = [d[0] for d in cursor.description or []]
-    rows = cursor.fetchmany(limit)
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    out.print(table)
+    _print_rows(fmt, columns, rows, cut)
+
+
+def _check_format(fmt: str) -> None:
+    from flows.query import FORMATS
+
+    if fmt not in FORMATS:
+        err.print(f"--format {fmt}: one of {', '.join(FORMATS)}", markup=False, highlight=False)
+        raise typer.Exit(2)
+
+
+def _print_rows(fmt: str, columns: list[str], rows: list, cut: bool) -> None:
+    """The rows on stdout; on stderr, when --limit left rows out, a note saying so."""
+    from flows.query import write_result
+
+    write_result(fmt, columns, rows)
+    if cut:
+        err.print(
+            f"showing the first {len(rows)} rows; more were left out (--limit N, or --limit 0 for all)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@app.command()
+def export(
+    out_path: Annotated[
+        Path,
+        typer.Option("--out", help="File to write; a folder for several CSV/Parquet tables."),
+    ],
+    source_id: Annotated[
+        str | None, typer.Argument(help="Source id whose tables to export (or use --query).")
+    ] = None,
+    table: Annotated[
+        str | None, typer.Option("--table", help="Only this table (its id, or 「p3-t1」).")
+    ] = None,
+    sql: Annotated[
+        str | None, typer.Option("--query", help="Export this SQL's result instead of a source.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx or parquet.")] = "csv",
+    encoding: Annotated[
+        str, typer.Option("--encoding", help="CSV encoding: utf-8-sig (Excel), utf-8 or cp932.")
+    ] = "utf-8-sig",
+    amounts: Annotated[
+        str, typer.Option("--amounts", help="Figures as printed (in the table's unit) or in yen.")
+    ] = "printed",
+    wide: Annotated[
+        bool, typer.Option("--wide", help="One column per header path (Parquet always is).")
+    ] = False,
+    data_dir: DataDirOpt = defaults.DATA_DIR,
+) -> None:
+    """Write published tables, as tables, to CSV, XLSX or Parquet (or a query's result)."""
+    import duckdb
+
+    from flows.export import ExportError, ExportOptions, describe, export_query, export_source
+    from flows.query import connect
+
+    if (source_id is None) == (sql is None):
+        err.print("export: give a SOURCE_ID or --query SQL (one of them)")
+        raise typer.Exit(2)
+    options = ExportOptions(fmt, encoding, amounts if amounts in ("printed", "yen") else "", wide)
+    data = _data_dir_or_exit(data_dir)
+    try:
+        if not options.amounts:
+            raise ExportError(f"--amounts {amounts}: printed or yen")
+        if sql is not None:
+            result = export_query(connect(data), sql, out_path, options)
+        else:
+            result = export_source(data, source_id or "", table, out_path, options)
+    except (ExportError, duckdb.Error) as exc:
+        err.print(f"export: {exc}".splitlines()[0], markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    for problem in result.problems:
+        err.print(f"warning: {problem}", markup=False, highlight=False, soft_wrap=True)
+    out.print(describe(result), markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def search(
+    words: Annotated[list[str], typer.Argument(help="Words every hit must say (normalized).")],
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")
+    ] = None,
+    data_dir: DataDirOpt = defaults.DATA_DIR,
+    fmt: FormatOpt = "table",
+    limit: LimitOpt = None,
+) -> None:
+    """Request items and pages that mention all the words, with a snippet and the printed page."""
+    from flows.query import connect, row_limit
+    from flows.search import search as find
+
+    _check_format(fmt)
+    try:
+        columns, rows = find(connect(_data_dir_or_exit(data_dir)), words, only)
+    except ValueError as exc:
+        err.print(f"search: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    if not rows:
+        err.print(f"search: no item or page mentions {' '.join(words)}", markup=False)
+        raise typer.Exit(1)
+    most = row_limit(fmt, limit)
+    _print_rows(fmt, columns, rows[:most] if most else rows, bool(most and len(rows) > most))
 
 
 @app.command()
