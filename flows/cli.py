@@ -18,7 +18,13 @@ from rich.table import Table
 
 from flows import defaults
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
+# Plain help (no rich panels): flags show as flags (`--force`), not as options taking a value.
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help=__doc__.splitlines()[0],
+    rich_markup_mode=None,
+)
 out = Console()
 err = Console(stderr=True, soft_wrap=True)  # one problem, one line: never wrapped
 
@@ -35,8 +41,11 @@ DataDirOpt = Annotated[
 
 def _quiet_prefect(verbose: bool, level: str = "CRITICAL") -> None:
     """Keep the terminal for our summary, one line per problem: Prefect's own log lines repeat
-    them, so they show only with --verbose (or at `level`). Set before Prefect is imported."""
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else level)
+    them, so its console handler shows them only with --verbose (or at `level`). The run's logs
+    still go to the Prefect API at INFO, so the UI's Logs tab has them. Set before Prefect is
+    imported."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "INFO" if verbose else level)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
@@ -53,19 +62,75 @@ def _data_dir_or_exit(location: str):
         raise typer.Exit(2) from None
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from transforms.schemas import PIPELINE_VERSION
+
+        try:
+            number = version("teian")
+        except PackageNotFoundError:
+            number = "unknown"
+        out.print(f"teian {number} (pipeline {PIPELINE_VERSION})", markup=False, highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_version, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    pass
+
+
+def _missing_catalog(catalog: Path) -> str:
+    """One line for a catalog that is not there, saying how to name one."""
+    line = f"catalog: {catalog} not found"
+    if catalog == DEFAULT_CATALOG:
+        sample = Path("data/samples/catalog.toml")
+        line += " (name one with --catalog PATH" + (
+            f", e.g. --catalog {sample}, the bundled sample)" if sample.exists() else ")"
+        )
+    return line
+
+
+def _declares_indexes(catalog: Path) -> bool:
+    import tomllib
+
+    try:
+        return bool(tomllib.loads(catalog.read_text(encoding="utf-8")).get("index"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+
+
 def _load_or_exit(catalog: Path):
     from flows.catalog import load_catalog
     from transforms.catalog import CatalogError
 
     if not catalog.exists():
-        err.print(f"catalog: {catalog} not found")
+        err.print(_missing_catalog(catalog), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     try:
-        return load_catalog(catalog)
+        sources = load_catalog(catalog)
     except CatalogError as exc:
         for problem in exc.problems:
             err.print(problem, markup=False, highlight=False)
         raise typer.Exit(2) from None
+    if not sources and not _declares_indexes(catalog):
+        err.print(
+            f"catalog: {catalog} lists no sources (add a [[source]] entry: see the README, "
+            "'Adding a source')",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    return sources
 
 
 @app.command()
@@ -73,7 +138,8 @@ def run(
     catalog: CatalogOpt = DEFAULT_CATALOG,
     data_dir: DataDirOpt = defaults.DATA_DIR,
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")
+        list[str] | None,
+        typer.Option("--only", metavar="SOURCE_ID", help="Only this source id (repeatable)."),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Re-extract even when nothing changed.")
@@ -216,11 +282,13 @@ def _print_summary(result: dict) -> None:
         + ("" if location == str(Path("data").resolve()) else f" --data-dir {location}"),
         markup=False,
         highlight=False,
+        soft_wrap=True,  # a command to copy: never broken over lines, whatever the width
     )
     out.print(
         f"  or in DuckDB:  SELECT * FROM '{processed}/cells/*.parquet'",
         markup=False,
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -381,7 +449,8 @@ def export(
 def search(
     words: Annotated[list[str], typer.Argument(help="Words every hit must say (normalized).")],
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")
+        list[str] | None,
+        typer.Option("--only", metavar="SOURCE_ID", help="Only this source id (repeatable)."),
     ] = None,
     data_dir: DataDirOpt = defaults.DATA_DIR,
     fmt: FormatOpt = "table",
@@ -434,7 +503,8 @@ def serve(
 def report(
     data_dir: DataDirOpt = defaults.DATA_DIR,
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")
+        list[str] | None,
+        typer.Option("--only", metavar="SOURCE_ID", help="Only this source id (repeatable)."),
     ] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Output folder (default: <data-dir>/report).")

@@ -18,11 +18,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+from pathlib import Path
 from typing import Any
 
 from prefect.task_runners import TaskRunner
 
 from flows.refresh import default_workers, refresh
+
+# Seconds the temporary Prefect server may take to start (its first start migrates a database).
+STARTUP_TIMEOUT_SECONDS = 120
 
 
 def make_task_runner(workers: int | None, dask_address: str | None) -> TaskRunner:
@@ -51,12 +55,53 @@ def _run_settings() -> contextlib.AbstractContextManager:
     return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
 
 
+def temporary_server_home() -> Path:
+    """Where the temporary Prefect server of `teian run` keeps its database: teian's own cache
+    (TEIAN_CACHE_DIR, default ~/.cache/teian), never the user's ~/.prefect, which belongs to the
+    Prefect server and profiles they run themselves. The folder is kept between runs: a new
+    database would be migrated at every start, which takes longer than the run it serves."""
+    base = os.environ.get("TEIAN_CACHE_DIR") or Path.home() / ".cache" / "teian"
+    return Path(base).expanduser().resolve() / "prefect-server"
+
+
+def _temporary_server_state() -> contextlib.AbstractContextManager:
+    """Point the temporary server Prefect starts (when no PREFECT_API_URL is configured) at
+    `temporary_server_home`, unless the environment names a database itself."""
+    from prefect.settings import (
+        PREFECT_MEMO_STORE_PATH,
+        PREFECT_SERVER_DATABASE_CONNECTION_URL,
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+        get_current_settings,
+        temporary_settings,
+    )
+
+    if get_current_settings().api.url or any(
+        name in os.environ
+        for name in (
+            "PREFECT_SERVER_DATABASE_CONNECTION_URL",
+            "PREFECT_API_DATABASE_CONNECTION_URL",
+        )
+    ):
+        return contextlib.nullcontext()
+    home = temporary_server_home()
+    home.mkdir(parents=True, exist_ok=True)
+    updates: dict[Any, Any] = {
+        PREFECT_SERVER_DATABASE_CONNECTION_URL: f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+        PREFECT_MEMO_STORE_PATH: home / "memo_store.toml",
+    }
+    if "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS" not in os.environ:
+        # A new database is migrated before the server answers: on a busy machine that takes
+        # longer than Prefect's 20 s default, and the first run would fail for nothing.
+        updates[PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS] = STARTUP_TIMEOUT_SECONDS
+    return temporary_settings(updates=updates)
+
+
 def run_refresh(**params: Any) -> tuple[Any, dict | None]:
     """Run the flow; returns (final state, result dict or None when the flow itself crashed)."""
     workers = params.get("workers")
     dask_address = params.pop("dask_address", None)
     flow = refresh.with_options(task_runner=make_task_runner(workers, dask_address))
-    with _run_settings():
+    with _run_settings(), _temporary_server_state():
         state = flow(**params, return_state=True)
     result = state.result(raise_on_failure=False)
     if not isinstance(result, dict):
