@@ -428,7 +428,7 @@ def export_query(con: Any, sql: str, out: Path, options: ExportOptions) -> Expor
     cursor = con.execute(sql)
     facts = SourceFacts("query", title="teian query", url="")
     if options.fmt == "parquet":
-        table = cursor.fetch_arrow_table()
+        table = cursor.to_arrow_table()
         meta = {**(table.schema.metadata or {}), "teian.query": sql}
         meta["teian.pipeline_version"] = PIPELINE_VERSION
         write_parquet(out, table.replace_schema_metadata(meta))

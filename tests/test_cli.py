@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,14 +72,59 @@ def test_run_exit_codes_and_sources(sample_catalog: Path, tmp_path: Path) -> Non
     assert "n" in cells and "1" in cells  # the header and the one cyber item of the sample
     assert teian("query", "SELECT nope FROM cells", "--data-dir", str(data_dir)).returncode == 2
 
-    (sample_catalog.parent / "budget-sample.pdf").write_bytes(b"<html>moved</html>")
+    moved = '<html><head><meta charset="shift_jis"><title>ページが移動しました</title>'
+    (sample_catalog.parent / "budget-sample.pdf").write_bytes(moved.encode("cp932"))
     failed = teian("run", "--catalog", str(sample_catalog), "--data-dir", str(data_dir))
     assert failed.returncode == 1
     assert "sample-budget-r8: fetch:" in failed.stderr
     assert "Traceback" not in failed.stderr
+    # the page is named as a reader sees it, in its own encoding, not as mojibake
+    assert "returned an HTML page (title 'ページが移動しました')" in failed.stderr
     # the last good data is still published
     assert (data_dir / "processed" / "cells" / "sample-budget-r8.parquet").exists()
 
     listing = teian("sources", "--catalog", str(sample_catalog), "--data-dir", str(data_dir))
     assert listing.returncode == 0
     assert "sample-teian-r7" in listing.stdout and "sample-budget-r8" in listing.stdout
+
+
+def test_version_and_flags_shown_as_flags() -> None:
+    version = teian("--version")
+    assert version.returncode == 0 and version.stdout.startswith("teian ")
+    assert "pipeline" in version.stdout
+    shown = teian("run", "--help")
+    assert shown.returncode == 0
+    force = next(line for line in shown.stdout.splitlines() if "--force" in line)
+    assert "<bool>" not in shown.stdout and force.split()[0] == "--force"
+    assert "-v, --verbose" in shown.stdout
+    valued = teian("run", "--force=yes", "--catalog", "nowhere.toml")
+    assert valued.returncode == 2 and "does not take a value" in valued.stderr
+    assert "Traceback" not in valued.stderr
+
+
+def test_an_empty_or_missing_catalog_is_an_error(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.toml"
+    empty.write_text("# no sources yet\n", encoding="utf-8")
+    result = teian("run", "--catalog", str(empty), "--data-dir", str(tmp_path / "d"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"catalog: {empty} lists no sources (add a [[source]] entry: see the README, "
+        "'Adding a source')"
+    )
+    assert not (tmp_path / "d").exists()
+    missing = teian("run", cwd=tmp_path)  # no sources.toml here
+    assert missing.returncode == 2
+    assert (
+        missing.stderr.strip() == "catalog: sources.toml not found (name one with --catalog PATH)"
+    )
+    listing = teian("sources", "--catalog", str(empty))
+    assert listing.returncode == 2
+
+
+def test_the_run_lock_is_not_in_git_status() -> None:
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", "data/.teian.lock"], cwd=ROOT, capture_output=True
+    )
+    assert ignored.returncode == 0
