@@ -428,11 +428,9 @@ def export(
     if (source_id is None) == (sql is None):
         err.print("export: give a SOURCE_ID or --query SQL (one of them)")
         raise typer.Exit(2)
-    options = ExportOptions(fmt, encoding, amounts if amounts in ("printed", "yen") else "", wide)
+    options = ExportOptions(fmt, encoding, amounts, wide)
     data = _data_dir_or_exit(data_dir)
     try:
-        if not options.amounts:
-            raise ExportError(f"--amounts {amounts}: printed or yen")
         if sql is not None:
             result = export_query(connect(data), sql, out_path, options)
         else:

@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from flows.store import DataDir, atomic_path, read_dataset
 from transforms.schemas import PIPELINE_VERSION
 from transforms.tabulate import (
+    AMOUNTS,
     TableGrid,
     column_widths,
     csv_rows,
@@ -65,6 +66,8 @@ class ExportOptions:
             raise ExportError(f"--encoding {self.encoding}: one of {', '.join(ENCODINGS)}")
         if self.encoding != "utf-8-sig" and self.fmt != "csv":
             raise ExportError(f"--encoding applies to csv files, not {self.fmt}")
+        if self.amounts not in AMOUNTS:
+            raise ExportError(f"--amounts {self.amounts}: one of {', '.join(AMOUNTS)}")
 
 
 @dataclass
@@ -215,6 +218,7 @@ class _Formats:
             {"bold": True, "bg_color": "#EEEEEE", "border": 1, "text_wrap": True, "valign": "top"}
         )
         self.text = workbook.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+        self.nil = workbook.add_format({"border": 1, "align": "right", "valign": "top"})
         self.title = workbook.add_format({"bold": True, "font_size": 12})
         self.note = workbook.add_format({"font_color": "#555555"})
         self._numbers: dict[str, Any] = {}
@@ -234,7 +238,8 @@ def _write_cell(sheet: Any, formats: _Formats, r: int, c: int, cell: Any) -> Non
     elif cell.number is not None and not cell.is_header:
         sheet.write_number(r, c, cell.number, formats.number(cell.number_format))
     else:
-        sheet.write_string(r, c, cell.text, formats.header if cell.is_header else formats.text)
+        style = formats.header if cell.is_header else formats.nil if cell.nil else formats.text
+        sheet.write_string(r, c, cell.text, style)
 
 
 def _write_sheet(workbook: Any, formats: _Formats, name: str, grid: TableGrid, preamble: list[str]):  # noqa: ANN202

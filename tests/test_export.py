@@ -93,8 +93,9 @@ def test_cp932_export_reads_back_and_reports_what_it_cannot_hold(tmp_path: Path)
     data = _handmade_data_dir(tmp_path)
     out = tmp_path / "sjis.csv"
     result = teian(
-        "export", "handmade", "--encoding", "cp932", "--out", str(out), "--data-dir", str(data)
-    )
+        "export", "handmade", "--table", "p1-t1", "--encoding", "cp932",
+        "--out", str(out), "--data-dir", str(data),
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(out, encoding="cp932", header=[0, 1])
     assert frame.columns[1] == ("予算額", "本年度")  # the merged header is repeated
@@ -144,8 +145,11 @@ def test_xlsx_export_has_typed_cells_frozen_headers_merges_and_its_citation(
         "--out", str(workbook_path), "--data-dir", str(merged),
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
-    handmade = openpyxl.load_workbook(workbook_path).active
-    assert any(str(r) for r in handmade.merged_cells.ranges)
+    book = openpyxl.load_workbook(workbook_path)
+    assert book.sheetnames == ["tables", "p1-t1", "p1-t2"]
+    assert book["tables"]["A5"].hyperlink.location == "'p1-t1'!A1"
+    handmade = book["p1-t1"]
+    assert {str(r) for r in handmade.merged_cells.ranges} >= {"B6:C6", "A6:A7"}
     values = [c.value for row in handmade.iter_rows() for c in row]
     assert 1234567000 in values  # 1,234,567千円 in exact yen
 
@@ -189,6 +193,27 @@ def test_xlsx_opens_in_libreoffice(published: dict[str, Path], tmp_path: Path) -
     # LibreOffice shows the cells as numbers in the sheet's own formats: grouped, △ for minus
     assert rows["市税"] == ["1", "市税", "41,250,000", "40,980,000", "270,000"]
     assert rows["地方譲与税"][4] == "△28,000" and rows["地方交付税"][4] == "-"
+
+
+def test_several_tables_go_to_a_folder(tmp_path: Path) -> None:
+    data = _handmade_data_dir(tmp_path)
+    folder = tmp_path / "tables"
+    made = teian("export", "handmade", "--out", str(folder), "--data-dir", str(data))
+    assert made.returncode == 0, made.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["p1-t1.csv", "p1-t2.csv"]
+    one_file = teian(
+        "export", "handmade", "--out", str(tmp_path / "x.csv"), "--data-dir", str(data)
+    )
+    assert one_file.returncode == 2 and "--table" in one_file.stderr
+    wide = teian(
+        "export", "handmade", "--table", "p1-t2", "--wide", "--out", str(tmp_path / "w.csv"),
+        "--data-dir", str(data),
+    )  # fmt: skip
+    frame = pd.read_csv(tmp_path / "w.csv", encoding="utf-8-sig")
+    assert wide.returncode == 0 and list(frame.columns)[-2:] == ["項目", "人数"]
+    assert frame["人数"].tolist() == [12] and frame["page_label"].tolist() == [7]
+    bad = teian("export", "handmade", "--amounts", "euro", "--out", "x", "--data-dir", str(data))
+    assert bad.returncode == 2 and "--amounts" in bad.stderr
 
 
 def test_wide_parquet_is_typed_and_says_where_it_comes_from(published: dict[str, Path]) -> None:
@@ -359,7 +384,6 @@ def _handmade_data_dir(folder: Path) -> Path:
         data, "pages", "handmade", [{**ids, "page_number": 1, "page_label": "7", "n_tables": 1}]
     )
     table = {"table_id": table_id, "page_first": 1, "page_last": 1, "n_rows": 4, "n_cols": 3}
-    write_dataset(data, "tables", "handmade", [{**ids, **table, "header_rows": 2, "unit": "千円"}])
     grid = [
         [("名称", None), ("予算額", None), ("予算額", None)],
         [("名称", None), ("本年度", None), ("前年度", None)],
@@ -387,5 +411,25 @@ def _handmade_data_dir(folder: Path) -> Path:
                     "spanned": (r, c) in spanned,
                 }
             )
+    second = "00000000000000aa-p1-t2"
+    for r, texts in enumerate([("項目", "人数"), ("職員", "12")]):
+        for c, text in enumerate(texts):
+            cells.append(
+                {
+                    **ids,
+                    "table_id": second,
+                    "page_number": 1,
+                    "row": r,
+                    "col": c,
+                    "header": ["項目", "人数"][c],
+                    "text": text,
+                    "value": 12.0 if (r, c) == (1, 1) else None,
+                    "is_header": r == 0,
+                    "spanned": False,
+                }
+            )
     write_dataset(data, "cells", "handmade", cells)
+    tables = [{**ids, **table, "header_rows": 2, "unit": "千円"}]
+    tables.append({**ids, **table, "table_id": second, "n_rows": 2, "n_cols": 2, "header_rows": 1})
+    write_dataset(data, "tables", "handmade", tables)
     return data.root

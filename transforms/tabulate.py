@@ -122,7 +122,9 @@ class TableGrid:
         if self.amounts == "yen":
             printed = f" (printed in {self.unit})" if self.unit else ""
             return f"Amounts of money in yen{printed}; other figures as printed."
-        return f"単位: {self.unit} (as printed)" if self.unit else None
+        if not self.unit or self.unit in (self.caption or ""):
+            return None  # the caption above the grid already says it
+        return f"単位: {self.unit} (as printed)"
 
 
 # -- numbers as a spreadsheet holds them --------------------------------------------------------
