@@ -460,15 +460,15 @@ def search(
 
     _check_format(fmt)
     try:
-        columns, rows = find(connect(_data_dir_or_exit(data_dir)), words, only)
+        con = connect(_data_dir_or_exit(data_dir))
+        columns, rows, cut = find(con, words, only, row_limit(fmt, limit))
     except ValueError as exc:
         err.print(f"search: {exc}", markup=False, highlight=False)
         raise typer.Exit(2) from None
     if not rows:
         err.print(f"search: no item or page mentions {' '.join(words)}", markup=False)
         raise typer.Exit(1)
-    most = row_limit(fmt, limit)
-    _print_rows(fmt, columns, rows[:most] if most else rows, bool(most and len(rows) > most))
+    _print_rows(fmt, columns, rows, cut)
 
 
 @app.command()

@@ -40,6 +40,10 @@ def squeezed(text: str) -> tuple[str, list[int]]:
 
 def find_term(text: str, term: str) -> tuple[int, int] | None:
     """Where `term` is in `text` (start, end in `text`), read as `search_terms` explains."""
+    lowered = text.lower()
+    start = lowered.find(term)
+    if start >= 0 and len(lowered) == len(text):  # said as typed: the common case, no copying
+        return start, start + len(term)
     if " " in term:
         flat = _SPACE.sub(" ", text.replace("\n", " ")).lower()
         # map the flattened positions back: only runs of white space were shortened
