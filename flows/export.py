@@ -242,15 +242,15 @@ def _write_cell(sheet: Any, formats: _Formats, r: int, c: int, cell: Any) -> Non
         sheet.write_string(r, c, cell.text, style)
 
 
-def _write_sheet(workbook: Any, formats: _Formats, name: str, grid: TableGrid, preamble: list[str]):  # noqa: ANN202
+def _write_sheet(
+    workbook: Any, formats: _Formats, name: str, grid: TableGrid, preamble: list[str]
+) -> Any:
     """One table on one sheet: the citation lines, then the grid with its header rows frozen."""
     sheet = workbook.add_worksheet(name)
     for r, line in enumerate(preamble):
         sheet.write_string(r, 0, line, formats.title if r == 0 else formats.note)
     top = len(preamble) + 1
-    merged = {}
-    for merge in grid.merges:
-        merged[(merge.first_row, merge.first_col)] = merge
+    merged = {(m.first_row, m.first_col): m for m in grid.merges}
     covered = {
         (r, c)
         for m in grid.merges
@@ -271,6 +271,8 @@ def _write_sheet(workbook: Any, formats: _Formats, name: str, grid: TableGrid, p
     for c, width in enumerate(column_widths(grid)):
         sheet.set_column(c, c, width)
     sheet.freeze_panes(top + grid.header_rows, 0)
+    if grid.header_rows:  # printed, every page repeats the header rows, as the PDF does
+        sheet.repeat_rows(top, top + grid.header_rows - 1)
     return sheet
 
 
@@ -295,7 +297,7 @@ def _index_sheet(workbook: Any, formats: _Formats, facts: SourceFacts, sheets: l
     for r, (name, grid) in enumerate(sheets, start=4):
         sheet.write_url(r, 0, f"internal:'{name}'!A1", string=name)
         sheet.write_string(r, 1, grid.table_id)
-        sheet.write_string(r, 2, grid.citation().split(", ", 1)[1].rsplit(", table", 1)[0])
+        sheet.write_string(r, 2, grid.page_citation())
         sheet.write_string(r, 3, " ".join((grid.caption or "").split("\n")))
         sheet.write_number(r, 4, len(grid.rows))
         sheet.write_number(r, 5, grid.n_cols)

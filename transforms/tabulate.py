@@ -106,8 +106,8 @@ class TableGrid:
     def pages(self) -> tuple[int, int]:
         return (min(self.row_pages), max(self.row_pages)) if self.row_pages else (0, 0)
 
-    def citation(self) -> str:
-        """Where the table is printed: 「sample-budget-r8, PDF p.2–3 (printed p.1–2)」."""
+    def page_citation(self) -> str:
+        """The pages to cite: 「PDF p.2–3 (printed p.1–2)」."""
         first, last = self.pages
         pages = f"p.{first}" if first == last else f"p.{first}–{last}"
         labels = [self.page_labels.get(first), self.page_labels.get(last)]
@@ -115,7 +115,11 @@ class TableGrid:
         if labels[0] or labels[1]:
             a, b = labels[0] or "?", labels[1] or "?"
             printed = f" (printed p.{a})" if first == last or a == b else f" (printed p.{a}–{b})"
-        return f"{self.source_id}, PDF {pages}{printed}, table {self.table_id}"
+        return f"PDF {pages}{printed}"
+
+    def citation(self) -> str:
+        """Where the table is printed: 「sample-budget-r8, PDF p.2–3 (printed p.1–2), table …」."""
+        return f"{self.source_id}, {self.page_citation()}, table {self.table_id}"
 
     def unit_note(self) -> str | None:
         """What the figures are in, as a reader of the sheet needs to know."""
