@@ -157,6 +157,8 @@ def test_every_check_that_applies_is_run_and_holds(tmp_path: Path) -> None:
 def cell(page: int, table: str, row: int, col: int, text: str, box: tuple | None) -> dict:
     x0, top, x1, bottom = box if box else (None, None, None, None)
     return {
+        **DOC.ids,
+        "is_header": False,
         "table_id": table,
         "page_number": page,
         "row": row,
@@ -174,9 +176,12 @@ def cell(page: int, table: str, row: int, col: int, text: str, box: tuple | None
 def parse_cells(
     cells: list[dict], tables: list[dict] | None = None, pages: list[dict] | None = None
 ):
+    first = {
+        c["table_id"]: c["page_number"] for c in sorted(cells, key=lambda c: -c["page_number"])
+    }
     tables = tables or [
-        {"table_id": t, "page_first": min(c["page_number"] for c in cells if c["table_id"] == t)}
-        for t in dict.fromkeys(c["table_id"] for c in cells)
+        {"table_id": t, "page_first": p, "page_last": p, "n_rows": 0, "n_cols": 0, "header_rows": 0}
+        for t, p in first.items()
     ]
     pages = pages or [
         {"page_number": n, "width": 842.0, "height": 595.0}
@@ -184,8 +189,8 @@ def parse_cells(
     ]
     inputs = {
         "cells": to_table("cells", cells),
-        "tables": to_table("tables", [{"top": None, **t} for t in tables]),
-        "pages": to_table("pages", pages),
+        "tables": to_table("tables", [{**DOC.ids, "top": None, **t} for t in tables]),
+        "pages": to_table("pages", [{**DOC.ids, **p} for p in pages]),
     }
     return budget.parse(DOC, inputs)
 
