@@ -33,7 +33,7 @@ def _fixture_pdfs(folder: Path) -> list[tuple[str, str, Path]]:
     """(source id, kind, path) of every generated fixture, written if missing."""
     from tests.fixtures import tables_pdf
     from tests.fixtures.bigdocs import write_budget_book, write_teian_edition
-    from tests.fixtures.make_samples import write_budget_pdf
+    from tests.fixtures.budget_table import write_budget_table_pdf
     from tests.fixtures.teian_doc import VARIANTS, variant_document, write_teian_pdf
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -57,7 +57,7 @@ def _fixture_pdfs(folder: Path) -> list[tuple[str, str, Path]]:
         out.append((f"fx-tables-{name.replace('_', '-')}", "generic", path))
     path = folder / "budget-sample-ipaex.pdf"
     if not path.exists():
-        write_budget_pdf(path, font_style="ipaex")
+        write_budget_table_pdf(path, font_style="ipaex")
     out.append(("fx-budget-ipaex", "generic", path))
     for key, writer, pages in (
         ("teian", write_teian_edition, 60),

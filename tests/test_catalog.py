@@ -48,8 +48,8 @@ def test_explicit_fiscal_year_wins() -> None:
         ('[[source]]\nid="a"\ntitle="t"\nurl="ftp://host/x.pdf"\n', "unsupported scheme"),
         ('[[source]]\nid="a"\ntitle="t"\nurl="http:///x.pdf"\n', "not a valid URL"),
         (
-            '[[source]]\nid="a"\ntitle="t"\nurl="/x.pdf"\nkind="budget"\n',
-            "kind 'budget' is not one of",
+            '[[source]]\nid="a"\ntitle="t"\nurl="/x.pdf"\nkind="ledger"\n',
+            "kind 'ledger' is not one of",
         ),
         ('[[source]]\nid="Bad_Id"\ntitle="t"\nurl="/x.pdf"\n', "id must match"),
         ('[[source]]\ntitle="t"\nurl="/x.pdf"\n', "missing required key 'id'"),

@@ -111,9 +111,9 @@ def test_a_run_with_nothing_changed_runs_no_flow_and_fetches_once(
         "run", "--catalog", str(sample_catalog), "--data-dir", str(data_dir), extra_env=env
     )
     assert again.returncode == 0, again.stderr
-    assert again.stdout.count("unchanged") == 2
+    assert again.stdout.count("unchanged") == 3
     assert not cache.exists()  # no Prefect server was started
-    for source in ("sample-teian-r7", "sample-budget-r8"):
+    for source in ("sample-teian-r7", "sample-budget-r8", "sample-budget-r7"):
         log = (data_dir / "raw" / source / "fetch-log.jsonl").read_text().splitlines()
         assert len(log) == 2, log  # one fetch per run
 
@@ -123,7 +123,7 @@ def test_progress_is_a_line_per_document_when_stderr_is_not_a_terminal(
 ) -> None:
     done = teian("run", "--catalog", str(sample_catalog), "--data-dir", str(tmp_path / "d"))
     assert done.returncode == 0, done.stderr
-    assert "sample-budget-r8: extracted 3 pages in" in done.stderr
+    assert "sample-budget-r8: extracted 7 pages in" in done.stderr
     assert "sample-teian-r7: extracted 4 pages in" in done.stderr
 
 

@@ -1,8 +1,9 @@
 """Tables out as tables, queries piped, words searched: read back with the tools analysts use.
 
-The bundled sample is published once (`teian run`, its own temporary Prefect server), then every
-export is made through the `teian` entry point and read back with pandas, openpyxl, pyarrow,
-DuckDB, the csv and json modules and, when Debian's LibreOffice is installed, `soffice`.
+The sample's 提案要求 document and a plain budget table are published once (`teian run`, its own
+temporary Prefect server), then every export is made through the `teian` entry point and read
+back with pandas, openpyxl, pyarrow, DuckDB, the csv and json modules and, when Debian's
+LibreOffice is installed, `soffice`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.store import open_data_dir, write_dataset
+from tests.fixtures.budget_table import TITLE, write_budget_table_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples"
@@ -44,11 +46,34 @@ def teian(*args: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProce
     )
 
 
+# The sample's 提案要求 document and a plain budget table (a 款 list continued over two pages):
+# the exports are checked on a table whose every figure is known.
+CATALOG = f"""\
+[[source]]
+id = "sample-teian-r7"
+title = "令和7年度 国の施策及び予算に対する東京都の提案要求（見本）"
+publisher = "東京都"
+kind = "teian"
+edition = "spring"
+url = "teian-sample.pdf"
+
+[[source]]
+id = "{BUDGET}"
+title = "{TITLE}"
+publisher = "富士見市"
+kind = "generic"
+url = "budget-sample.pdf"
+"""
+
+
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The sample catalog published into a fresh data dir, by a user whose home is empty."""
+    """The catalog above published into a fresh data dir, by a user whose home is empty."""
     base = tmp_path_factory.mktemp("published")
-    shutil.copytree(SAMPLES, base / "samples")
+    (base / "samples").mkdir()
+    shutil.copy(SAMPLES / "teian-sample.pdf", base / "samples")
+    write_budget_table_pdf(base / "samples" / "budget-sample.pdf")
+    (base / "samples" / "catalog.toml").write_text(CATALOG, encoding="utf-8")
     home = base / "home"
     home.mkdir()
     result = teian(

@@ -39,7 +39,8 @@ def test_sample_catalog_end_to_end(sample_catalog: Path, tmp_path: Path) -> None
         f"SELECT source_id, page_count, status, is_current, doc_id, sha256 FROM '{processed}/documents/*.parquet' ORDER BY 1"
     ).fetchall()
     assert [(d[0], d[1], d[3]) for d in docs] == [
-        ("sample-budget-r8", 3, True),
+        ("sample-budget-r7", 7, True),
+        ("sample-budget-r8", 7, True),
         ("sample-teian-r7", 4, True),
     ]
     assert all(d[4] == d[5][:16] for d in docs)
@@ -47,21 +48,19 @@ def test_sample_catalog_end_to_end(sample_catalog: Path, tmp_path: Path) -> None
         f"SELECT page_number, page_label FROM '{processed}/pages/sample-teian-r7.parquet' ORDER BY 1"
     ).fetchall()
     assert labels == [(1, None), (2, None), (3, "1"), (4, "2")]
-    # the budget table runs over two pages: one table, the repeated header dropped
-    tables = con.execute(
-        f"SELECT page_first, page_last, n_rows, n_cols, unit FROM '{processed}/tables/sample-budget-r8.parquet'"
-    ).fetchall()
-    assert tables == [(2, 3, 34, 5, "千円")]
+    # the budget's tables state 千円 once, above their first figures
     row = con.execute(
-        f"""SELECT value, unit, value_yen FROM '{processed}/cells/sample-budget-r8.parquet'
-            WHERE row_label = '地方譲与税' AND header = '比較'"""
+        f"""SELECT value, unit, value_yen FROM '{processed}/cells/sample-budget-r7.parquet'
+            WHERE text = '△64,700'"""
     ).fetchall()
-    assert row == [(-28000.0, "千円", -28_000_000)]
-    nil = con.execute(
-        f"""SELECT value, text FROM '{processed}/cells/sample-budget-r8.parquet'
-            WHERE row_label = '地方交付税' AND header = '比較'"""
+    assert row and set(row) == {(-64700.0, "千円", -64_700_000)}
+    # every budget line of both years, each 款 with its 前年度 from the 総括
+    lines = con.execute(
+        f"""SELECT fiscal_year, count(*), count(*) FILTER (WHERE len(checks) > 0),
+                   count(*) FILTER (WHERE level = '款' AND prior_yen IS NOT NULL)
+            FROM '{processed}/budget_lines/*.parquet' GROUP BY 1 ORDER BY 1"""
     ).fetchall()
-    assert nil[0][0] is None
+    assert lines == [(2025, 49, 0, 4), (2026, 48, 0, 4)]  # the R7 廃目 is not printed in R8
     # every cell can be traced to its page
     assert con.execute(
         f"SELECT count(*) FROM '{processed}/cells/*.parquet' WHERE page_number IS NULL"

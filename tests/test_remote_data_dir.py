@@ -31,9 +31,11 @@ from flows.store import (
     write_state,
 )
 from flows.tasks import extract_task
+from transforms import kinds
 from transforms.schemas import DATASETS
 
-SOURCES = ("sample-budget-r8", "sample-teian-r7")
+SOURCES = ("sample-budget-r8", "sample-budget-r7", "sample-teian-r7")
+FILES = ("budget-sample.pdf", "budget-sample-r7.pdf", "teian-sample.pdf")
 
 
 @pytest.fixture()
@@ -149,23 +151,21 @@ def test_flow_publishes_to_memory_url_and_a_second_run_uploads_nothing(
     assert {outcome[s]["outcome"] for s in SOURCES} == {"published"}
     fs, root = fsspec.core.url_to_fs(memory_url)
 
+    kind_datasets = {s: kinds.load("teian" if "teian" in s else "budget").DATASETS for s in SOURCES}
     for dataset, schema in DATASETS.items():
-        expected = {  # the generic budget and the 提案要求 sample publish their kinds' datasets
-            "documents": SOURCES,
-            "pages": SOURCES,
-            "tables": SOURCES,
-            "cells": SOURCES,
-            "requests": SOURCES[1:],
-            "request_targets": SOURCES[1:],
-        }.get(dataset, ())
+        expected = [
+            s
+            for s in SOURCES
+            if dataset in ("documents", "pages", "tables", "cells") or dataset in kind_datasets[s]
+        ]
         for source_id in expected:
             with fs.open(f"{root}/processed/{dataset}/{source_id}.parquet", "rb") as handle:
                 assert pq.read_schema(handle).remove_metadata() == schema, (dataset, source_id)
-    with fs.open(f"{root}/processed/tables/sample-budget-r8.parquet", "rb") as handle:
-        tables = pq.read_table(handle).to_pylist()
-    assert [(t["page_first"], t["page_last"], t["n_rows"]) for t in tables] == [(2, 3, 34)]
+    with fs.open(f"{root}/processed/budget_lines/sample-budget-r8.parquet", "rb") as handle:
+        lines = pq.read_table(handle).to_pylist()
+    assert len(lines) == 48 and not any(line["checks"] for line in lines)
 
-    for source_id, name in zip(SOURCES, ("budget-sample.pdf", "teian-sample.pdf"), strict=True):
+    for source_id, name in zip(SOURCES, FILES, strict=True):
         body = (sample_catalog.parent / name).read_bytes()
         sha = hashlib.sha256(body).hexdigest()
         assert fs.cat(f"{root}/raw/{source_id}/{sha}.pdf") == body
@@ -190,7 +190,7 @@ def test_flow_publishes_to_memory_url_and_a_second_run_uploads_nothing(
     after = _objects(memory_url)
     assert after.keys() == before.keys()
     rewritten = sorted(k for k in after if after[k] != before[k])
-    assert rewritten == [f"raw/{s}/fetch-log.jsonl" for s in SOURCES]
+    assert rewritten == sorted(f"raw/{s}/fetch-log.jsonl" for s in SOURCES)
     assert len(read_fetch_log(data, SOURCES[0])) == 2
 
     # the reading commands work on the URL
@@ -207,13 +207,13 @@ def test_flow_publishes_to_memory_url_and_a_second_run_uploads_nothing(
         app,
         [
             "query",
-            "SELECT value_yen FROM cells WHERE row_label = '地方譲与税' AND header = '比較'",
+            "SELECT change_yen FROM budget_lines WHERE fiscal_year = 2025 AND name = '法人'",
             "--data-dir",
             memory_url,
         ],
     )
     assert queried.exit_code == 0, queried.output
-    assert "-28000000" in queried.output
+    assert "-64700000" in queried.output
 
 
 @pytest.mark.usefixtures("prefect_harness")

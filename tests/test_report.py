@@ -421,8 +421,9 @@ def test_report_files_link_to_each_other_and_need_no_network(
 ) -> None:
     result = build_report(sample_data, tmp_path / "report")
     html_files = sorted((tmp_path / "report").rglob("*.html"))
-    assert result.documents == 2 and result.index == tmp_path / "report" / "index.html"
-    assert len(html_files) == 1 + 2 + 2  # index, two documents, one table each
+    assert result.documents == 3 and result.index == tmp_path / "report" / "index.html"
+    tables = pq.read_table(sample_data / "processed" / "tables").num_rows
+    assert len(html_files) == 1 + 3 + tables  # index, three documents, a page per table
     for page in html_files:
         for ref in links(page):
             parts = urlsplit(ref)
@@ -433,24 +434,29 @@ def test_report_files_link_to_each_other_and_need_no_network(
             if parts.fragment.startswith("p-") and parts.path in ("", "../index.html"):
                 anchor_page = page if not parts.path else (page.parent / parts.path)
                 assert f'id="{parts.fragment}"' in anchor_page.read_text(encoding="utf-8")
-    # teian: cover, p.3 (table, items 1-2), p.4 (item 3); budget: cover, the two table pages
-    assert result.pages_rendered == 6
-    assert result.bytes_written < 1_000_000
+    # teian: cover, p.3 (table, items 1-2), p.4 (item 3); each budget: cover, six table pages
+    assert result.pages_rendered == 3 + 2 * 7
+    assert result.bytes_written < 2_000_000
     again = build_report(sample_data, tmp_path / "report")
-    assert (again.pages_rendered, again.pages_reused) == (0, 6)
+    assert (again.pages_rendered, again.pages_reused) == (0, 3 + 2 * 7)
 
 
 def test_every_cell_is_on_its_table_page(sample_data: Path, tmp_path: Path) -> None:
     build_report(sample_data, tmp_path / "report")
-    cells = pq.read_table(
-        sample_data / "processed" / "cells" / "sample-budget-r8.parquet"
-    ).to_pylist()
-    page = tmp_path / "report" / "sample-budget-r8" / "tables" / f"{cells[0]['table_id']}.html"
+    processed = sample_data / "processed"
+    tables = pq.read_table(processed / "tables" / "sample-budget-r7.parquet").to_pylist()
+    continued = next(t for t in tables if t["page_last"] > t["page_first"])
+    cells = [
+        c
+        for c in pq.read_table(processed / "cells" / "sample-budget-r7.parquet").to_pylist()
+        if c["table_id"] == continued["table_id"]
+    ]
+    page = tmp_path / "report" / "sample-budget-r7" / "tables" / f"{continued['table_id']}.html"
     text = page.read_text(encoding="utf-8")
     for cell in cells:
         assert f">{cell['text']}<" in text, cell
-    assert "-28,000,000" in text  # value_yen of 地方譲与税's 比較, as published
-    assert "p.3" in text  # the table continues on the next page: marked in the grid
+    assert "-2,695,415,000" in text  # value_yen of 国庫負担金's 計 比較 (△2,695,415千円)
+    assert f"p.{continued['page_last']}" in text  # continued on the next page: marked in the grid
 
 
 def test_only_writes_one_document_and_keeps_the_index_whole(
@@ -545,12 +551,12 @@ def test_cli_report_and_inspect(sample_data: Path, tmp_path: Path) -> None:
         ],
     )
     assert shown.exit_code == 0, shown.output
-    assert "農林水産業費" in shown.output and "△700,000" in shown.output and png.exists()
-    assert "市税" not in shown.output  # printed on p.2, not on this page
+    assert "議会費" in shown.output and "一般財源" in shown.output and png.exists()
+    assert "市税" not in shown.output  # the 歳入 総括 is on p.2, not on this page
     far = runner.invoke(
         app, ["inspect", "sample-budget-r8", "--page", "99", "--data-dir", str(sample_data)]
     )
-    assert far.exit_code == 2 and re.search(r"out of range 1–3", far.output)
+    assert far.exit_code == 2 and re.search(r"out of range 1–7", far.output)
 
 
 def test_labels_of_nested_tables_do_not_hide_each_other() -> None:
