@@ -38,8 +38,8 @@ import pypdfium2
 
 from transforms.assemble.document import assemble_document
 from transforms.extract.page import extract_page
-from transforms.kinds._budget_lines import BudgetLine
 from transforms.kinds.budget import BudgetBook, label_of, read_budget
+from transforms.kinds.budget.lines import BudgetLine
 from transforms.records import DocumentInfo
 from transforms.schemas import to_table
 

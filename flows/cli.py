@@ -291,9 +291,25 @@ def _run_flow(server, params: dict, prefetched: list):  # noqa: ANN001, ANN202
 
             url = server.wait_ready()
             with temporary_settings(updates={PREFECT_API_URL: url}):
-                return run_refresh(**params, prefetched=prefetched)
+                try:
+                    return run_refresh(**params, prefetched=prefetched)
+                finally:
+                    _drain_prefect_workers()
         finally:
             set_reporter(None)
+
+
+def _drain_prefect_workers() -> None:
+    """Send the run's last log lines and events while the temporary server still listens: once
+    it stops, Prefect's background workers would print connection errors at exit."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        try:
+            worker.drain_all(timeout=10)
+        except Exception:  # noqa: BLE001 - a worker that never started has nothing to send
+            pass
 
 
 @contextlib.contextmanager

@@ -1,7 +1,7 @@
 """Document kinds: what a document of a known kind means beyond its pages, tables and cells.
 
-Each kind is one module here, found by its name (catalog `kind = "teian"` →
-`transforms/kinds/teian.py`), and declares:
+Each kind is one module here (or one package, when it needs several files: `budget/`), found by
+its name (catalog `kind = "teian"` → `transforms/kinds/teian.py`), and declares:
 
     DATASETS: tuple[str, ...]  the datasets it publishes besides pages, tables and cells
                                (their Arrow schemas are in `transforms.schemas`)

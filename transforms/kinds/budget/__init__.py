@@ -6,11 +6,11 @@ spreads whose left half holds the 款/項/目 with 本年度予算額, 前年度
 the 財源内訳: 国県支出金, 地方債, その他, 一般財源) and whose right half holds the 節 with their 金額
 and the 説明. Amounts are printed in 千円, stated once above the first figures.
 
-The kind reads the assembled cells as positioned text (`_budget_layout`): it finds the columns by
+The kind reads the assembled cells as positioned text (`budget.layout`): it finds the columns by
 their header words and makes the lines again from where the labels and figures stand
-(`_budget_events`, `_budget_lines`), so it holds whatever rows and columns the table finder made
+(`budget.events`, `budget.lines`), so it holds whatever rows and columns the table finder made
 of a spread, and on books laid out with 款/項 headings above the tables as well as with 款/項
-columns. Every line is then checked against the book's arithmetic (`_budget_checks`); a failure
+columns. Every line is then checked against the book's arithmetic (`budget.checks`); a failure
 is named on the line and counted in the document's warnings, so the document is published
 `partial` and a reader knows which page to look at.
 """
@@ -21,10 +21,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from transforms.kinds._budget_checks import Outcome, check_book
-from transforms.kinds._budget_events import layout_side, spread_events
-from transforms.kinds._budget_layout import assign_columns, book_unit, read_pages, spreads
-from transforms.kinds._budget_lines import BookReader, BudgetLine
+from transforms.kinds.budget.checks import Outcome, check_book
+from transforms.kinds.budget.events import layout_side, spread_events
+from transforms.kinds.budget.layout import assign_columns, book_unit, read_pages, spreads
+from transforms.kinds.budget.lines import BookReader, BudgetLine
 from transforms.normalize.amounts import MONEY_UNITS
 from transforms.records import DocumentInfo, Parsed
 

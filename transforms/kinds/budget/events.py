@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from transforms.kinds._budget_layout import (
+from transforms.kinds.budget.layout import (
     DESCRIPTION,
     LABEL_ROLES,
     LEVEL_OF_ROLE,

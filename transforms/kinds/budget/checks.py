@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from transforms.kinds._budget_lines import FIELD_NAMES, FIELDS, FUNDING, BudgetLine, format_amount
+from transforms.kinds.budget.lines import FIELD_NAMES, FIELDS, FUNDING, BudgetLine, format_amount
 
 _CHILD = {"款": "項", "項": "目", "目": "節"}
 Format = Callable[[int | None], str]

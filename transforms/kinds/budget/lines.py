@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from transforms.kinds._budget_events import DESCRIPTION, Event, Figure
+from transforms.kinds.budget.events import DESCRIPTION, Event, Figure
 
 LEVELS = ("款", "項", "目", "節")
 FIELDS = ("amount", "prior", "change", "kokken", "chihousai", "sonota", "ippan")

@@ -6,7 +6,7 @@ one table or two, and a continued page may be stitched to the previous one or no
 does not read the tables' rows and columns as the finder built them. It reads every printed line
 as a `Piece` (its text and its box on the page), finds the column headers by their words
 (目, 本年度予算額, 区分, 説明 …) and gives each piece the role of the column it stands in. Rows are
-then made again from the vertical positions (`_budget_events`), which is what a reader does.
+then made again from the vertical positions (`budget.events`), which is what a reader does.
 
 The finder's (table, col) is used only where a piece's box straddles two columns: then the header
 printed in the same table column says which it is.
