@@ -94,8 +94,9 @@ def run(
 ) -> None:
     """Fetch, extract, normalize, parse and publish every source of the catalog."""
     _quiet_prefect(verbose)
-    _check_only(_load_or_exit(catalog), only, catalog)
+    entries = _load_or_exit(catalog)
     data = _data_dir_or_exit(data_dir)
+    _check_only(_known_ids(entries, data), only, catalog)
     state, result = _run_locked(
         data,
         catalog=str(catalog),
@@ -114,8 +115,22 @@ def run(
     raise typer.Exit(0 if state.is_completed() else 1)
 
 
-def _check_only(sources: list, only: list[str] | None, catalog: Path) -> None:
-    known = {s.id for s in sources}
+def _known_ids(entries, data) -> set[str]:  # noqa: ANN001 - a Catalog, a DataDir
+    """Ids `--only` may name: catalog sources, indexes, and what the indexes listed before."""
+    return {s.id for s in _all_sources(entries, data)} | {i.id for i in entries.indexes}
+
+
+def _all_sources(entries, data) -> list:  # noqa: ANN001 - a Catalog, a DataDir
+    """The catalog's sources, then those its indexes listed in earlier runs (no network)."""
+    from flows.discover import remembered_sources
+
+    found = list(entries.sources)
+    for index in entries.indexes:
+        found += remembered_sources(data, index)
+    return found
+
+
+def _check_only(known: set[str], only: list[str] | None, catalog: Path) -> None:
     unknown = [o for o in only or [] if o not in known]
     for source_id in unknown:
         err.print(f"--only {source_id}: no such source in {catalog}")
@@ -207,6 +222,12 @@ def _print_summary(result: dict) -> None:
                 else f"{r['source_id']}: warning: {r['error']}"
             )
             (err if r["outcome"] == "failed" else out).print(line, markup=False, highlight=False)
+    for new in result.get("new_sources") or []:
+        out.print(
+            f"{new['source_id']}: new, listed by index {new['index']}: {new['title']}",
+            markup=False,
+            highlight=False,
+        )
     location = result["data_dir"]
     processed = f"{location.rstrip('/')}/processed"
     out.print(f"Datasets: {processed}/<dataset>/<source_id>.parquet")
@@ -232,10 +253,11 @@ def sources(
     """List the catalog with each source's last fetch and publish state."""
     from flows.store import read_fetch_log, read_state
 
-    items = _load_or_exit(catalog)
     data = _data_dir_or_exit(data_dir)
+    entries = _load_or_exit(catalog)
+    items = _all_sources(entries, data)
     table = Table(title=str(catalog))
-    for column in ("id", "kind", "year", "last fetch", "published", "status", "detail"):
+    for column in ("id", "kind", "year", "index", "last fetch", "published", "status", "detail"):
         table.add_column(column)
     for s in items:
         log = read_fetch_log(data, s.id)
@@ -250,12 +272,27 @@ def sources(
             s.id,
             s.kind,
             str(s.fiscal_year or ""),
+            s.index or "",
             fetch,
             published,
             state.get("status", "-"),
             detail,
         )
     out.print(table)
+    _print_indexes(entries, data)
+
+
+def _print_indexes(entries, data) -> None:  # noqa: ANN001 - a Catalog, a DataDir
+    """One line per index: what it has listed so far, when, and its last error."""
+    from flows.store import read_index_state
+
+    for index in entries.indexes:
+        state = read_index_state(data, index.id) or {}
+        listed = (state.get("last_listed") or "never")[:19]
+        line = f"index {index.id}: {len(state.get('links', []))} document(s) listed, last {listed}"
+        if state.get("last_error"):
+            line += f"; last error: {state['last_error']}"
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
