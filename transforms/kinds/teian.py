@@ -701,6 +701,19 @@ def cross_check_toc(items: list[RequestItem], toc: Toc | None) -> list[str]:
 
 # -- the kind's entry ------------------------------------------------------------------------------
 
+
+def edition_from_title(title: str) -> str | None:
+    """Which of the year's two editions a title names: 「国の施策及び予算に対する…」 is the full
+    spring edition, 「国の予算編成に対する…（最重点事項）」 the autumn one. Used for documents an
+    index discovers, whose catalog entry cannot say."""
+    text = _squeeze(normalize_text(title) or "")
+    if "最重点" in text or "予算編成に対する" in text:
+        return "autumn"
+    if "施策及び予算に対する" in text:
+        return "spring"
+    return None
+
+
 DATASETS = ("requests", "request_targets")
 INPUTS = ("pages", "tables", "cells")
 
