@@ -189,10 +189,22 @@ def test_variant_exercises_what_it_claims(parsed: Parsed) -> None:
     if parsed.doc.overview:
         overview = parse_overview(without_margin_tabs(parsed.pages))
         assert overview is not None
-        assert [(t.no, t.name, t.gist, t.bullets) for t in overview.themes] == [
-            (no, _nz(name), _nz(gist), [_nz(b) for b in bullets])
-            for no, name, gist, bullets in overview_themes(parsed.doc.items)
+        printed = [
+            (
+                no,
+                _nz(name),
+                [
+                    (_nz(f"○ {t}"[: parsed.doc.style.chars_per_line])[2:], _nz(g))
+                    for t, g in bullets
+                ],
+            )
+            for no, name, bullets in overview_themes(parsed.doc.items)
         ]
+        got = [(t.no, t.name, list(zip(t.bullets, t.gists, strict=True))) for t in overview.themes]
+        assert got == printed
+        long_title = _nz(parsed.doc.items[2].title)
+        shortened = overview.themes[1].bullets[0]
+        assert shortened != long_title and long_title.startswith(shortened), "a shortened bullet"
     if parsed.doc.margin_tab:
         tab = parsed.doc.margin_tab
         if parsed.doc.margin_tab_as_line:  # a line of its own, not the cover title's words
@@ -699,8 +711,8 @@ def test_title_at_the_foot_of_a_page_and_its_blocks_on_the_next() -> None:
 _OVERVIEW = [
     "最重点事項の概要",
     "１　安全・安心",
-    "災害に強い首都東京の実現に向け、国の支援を求める",
     "○　防災対策の推進",
+    "国が取り組む施策の明確化と着実な実施",
     "○　観光の振興",
 ]
 
@@ -755,22 +767,19 @@ def test_overview_bullets_may_shorten_or_wrap_the_titles() -> None:
         "概　要",
         "1 安全・安心",
         "○　首都直下地震等に備えた防災対",
-        "　　策の推進",
+        "策の推進",
         "○　観光の振興",
+        "国と都が連携した観光施策の展開",
     ]
     pages = _ikkatsu(overview)
-    pages[2]["text"] = pages[2]["text"].replace(
-        "防災対策の推進", "首都直下地震等に備えた防災対策の推進"
-    )
-    pages[0]["text"] = pages[0]["text"].replace(
-        "防災対策の推進", "首都直下地震等に備えた防災対策の推進"
-    )
-    overview_found = parse_overview(pages)
-    assert overview_found is not None
-    assert overview_found.themes[0].bullets == [
-        "首都直下地震等に備えた防災対策の推進",
-        "観光の振興",
-    ]
+    for page in pages[0], pages[2]:
+        page["text"] = page["text"].replace(
+            "防災対策の推進", "首都直下地震等に備えた防災対策の推進"
+        )
+    found = parse_overview(pages)
+    assert found is not None
+    assert found.themes[0].bullets == ["首都直下地震等に備えた防災対", "観光の振興"]
+    assert found.themes[0].gists == ["策の推進", "国と都が連携した観光施策の展開"]
     assert parse_requests(pages, TAXONOMY)[1] == []
 
 

@@ -680,12 +680,18 @@ _BULLET = re.compile(r"^[○◯〇●◎◆◇■□]\s*(?P<text>\S.*)$")
 
 @dataclass
 class Theme:
-    """One numbered theme of the 概要: its name, one-line gist and ○ bullets."""
+    """One numbered theme of the 概要: its name and its ○ bullets, each with the gist printed
+    under it (「○ 首都直下地震等への備え」 / 「国が取り組む施策の明確化と着実な実施…」).
+
+    A bullet that wraps cannot be told from its gist without the layout, so a wrapped bullet's
+    second line is read as its gist; the cross-check reads the two together.
+    """
 
     no: str
     name: str
-    gist: str = ""
     bullets: list[str] = field(default_factory=list)
+    gists: list[str] = field(default_factory=list)  # one per bullet, "" where none is printed
+    lead: str = ""  # text between the theme's heading and its first bullet
 
 
 @dataclass
@@ -720,8 +726,7 @@ def _overview_pages(pages: list[dict]) -> list[dict]:
 
 
 def parse_overview(pages: list[dict]) -> Overview | None:
-    """The 概要: numbered themes, each with its gist (the lines before its first bullet) and
-    bullets (a bullet's wrapped lines joined)."""
+    """The 概要: numbered themes, each with its ○ bullets and the gist under each."""
     found = _overview_pages(pages)
     themes: list[Theme] = []
     for page in found:
@@ -732,10 +737,11 @@ def parse_overview(pages: list[dict]) -> Overview | None:
                 themes.append(Theme(theme.group("no"), _squeeze(theme.group("name"))))
             elif bullet and themes:
                 themes[-1].bullets.append(bullet.group("text"))
+                themes[-1].gists.append("")
             elif themes and themes[-1].bullets:
-                themes[-1].bullets[-1] = _join([themes[-1].bullets[-1], line])
+                themes[-1].gists[-1] = _join([themes[-1].gists[-1], line])
             elif themes:
-                themes[-1].gist = _join([themes[-1].gist, line]) if themes[-1].gist else line
+                themes[-1].lead = _join([themes[-1].lead, line])
     if not themes:
         return None
     return Overview(themes, found[0]["page_number"], found[-1]["page_number"])
@@ -758,8 +764,11 @@ def cross_check_overview(items: list[RequestItem], overview: Overview | None) ->
     unmatched = list(items)
     names = {category_key(t.name) for t in overview.themes}
     for theme in overview.themes:
-        for bullet in theme.bullets:
+        for bullet, gist in zip(theme.bullets, theme.gists, strict=True):
             found = next((i for i in unmatched if _same_request(bullet, i.title)), None)
+            found = found or next(
+                (i for i in unmatched if _same_request(_join([bullet, gist]), i.title)), None
+            )
             if found is None:
                 warnings.append(
                     f"概要 lists {bullet[:40]!r} (theme {theme.no} {theme.name}) but no such item was found"
