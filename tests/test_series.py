@@ -209,3 +209,45 @@ def test_series_through_the_flow_stay_consistent(
     shutil.copy(two_editions, series_file)
     assert run(["r5", "r6", "r7"])["series"]["editions"] == 3
     assert pq.read_table(series_file).equals(complete)
+
+
+SINCE_WHEN = """
+    SELECT r.fiscal_year, r.title, s.first_fiscal_year, s.n_editions
+    FROM request_series s JOIN requests r USING (source_id, doc_id, item_seq)
+    WHERE s.series_id IN (SELECT s2.series_id FROM request_series s2
+                          JOIN requests r2 USING (source_id, doc_id, item_seq)
+                          WHERE r2.fiscal_year = 2025 AND r2.title LIKE '%サイバー%')
+    ORDER BY r.fiscal_year
+"""
+NEW_THIS_YEAR = """
+    SELECT r.fiscal_year, r.item_no, r.title
+    FROM requests r JOIN request_series s USING (source_id, doc_id, item_seq)
+    WHERE r.fiscal_year = (SELECT max(fiscal_year) FROM requests)
+      AND s.first_fiscal_year = r.fiscal_year
+    ORDER BY r.item_seq
+"""
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_bundled_sample_answers_the_readme_queries(
+    bundled_catalog: Path, tmp_path: Path
+) -> None:
+    from flows.runner import run_refresh
+
+    data_dir = tmp_path / "data"
+    state, result = run_refresh(catalog=str(bundled_catalog), data_dir=str(data_dir), workers=2)
+    assert state.is_completed(), state.message
+    con = duckdb.connect()
+    for dataset in ("requests", "request_series"):
+        con.execute(
+            f"CREATE VIEW {dataset} AS SELECT * FROM '{data_dir}/processed/{dataset}/*.parquet'"
+        )
+    assert con.execute(SINCE_WHEN).fetchall() == [
+        (2023, "サイバーセキュリティ対策の推進", 2023, 3),
+        (2024, "東京2020大会に向けたサイバーセキュリティ対策の推進", 2023, 3),
+        (2025, "東京2020大会に向けたサイバーセキュリティ対策の強化", 2023, 3),
+    ]
+    [(year, number, title)] = con.execute(NEW_THIS_YEAR).fetchall()
+    assert (year, number) == (2025, "3") and title.startswith(
+        "オリンピック・パラリンピック競技大会"
+    )
