@@ -461,3 +461,18 @@ def test_an_archive_prefix_is_listed_through_the_cdx_api(
     ).to_pylist()[0]
     assert doc["fetched_from"] == http_server.url(f"/web/20150301000000id_/{first}")
     assert doc["title"] == "26_aki.pdf" and doc["publisher"] == "東京都"
+
+
+def test_an_index_that_is_a_pdf_or_down_fails_clearly(
+    http_server: FixtureServer, tmp_path: Path, editions: dict[str, bytes]
+) -> None:
+    from flows.discover import list_index
+    from flows.fetch import FetchError, TransientFetchError
+
+    pdf = http_server.add("/doc.pdf", Route(body=editions["r5"]))
+    down = http_server.add("/down.html", Route(body=b"<html></html>", fail_times=5))
+    data = DataDir(tmp_path)
+    with pytest.raises(FetchError, match="is a PDF, not an index page"):
+        list_index(Index(id="ix", url=pdf), data, timeout=5)
+    with pytest.raises(TransientFetchError, match="503"):
+        list_index(Index(id="ix", url=down), data, timeout=5)
