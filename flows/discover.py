@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
-from flows.fetch import ARCHIVE_BASE, FetchError, _download
+from flows.fetch import ARCHIVE_BASE, FetchError, download
 from flows.store import DataDir, read_index_state, write_index_state
 from transforms.catalog import Catalog, Index, Source
 from transforms.discover import (
@@ -101,7 +101,7 @@ def list_index(index: Index, data_dir: DataDir, timeout: float) -> IndexListing:
     hosts = frozenset({own} if index.archive_prefix else {own, *index.allowed_hosts})
     folder = data_dir.work / "indexes"
     folder.mkdir(parents=True, exist_ok=True)
-    tmp, _, _, response = _download(
+    tmp, _, _, response = download(
         url, folder, headers, timeout, MAX_INDEX_BYTES, hosts, _check_listing_head
     )
     meta = {

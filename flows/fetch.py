@@ -225,6 +225,21 @@ def _download(
         ) from None
 
 
+def download(
+    url: str,
+    tmp_dir: Path,
+    headers: dict[str, str],
+    timeout: float,
+    max_bytes: int,
+    hosts: frozenset[str] | None = None,
+    check_head: Callable[[bytes, str], None] | None = None,
+) -> tuple[Path | None, str, int, httpx.Response]:
+    """Any http(s) body (an index page) to a temp file, with every check a PDF gets: redirects
+    checked hop by hop (and kept to `hosts`), the size cap, the declared length; `check_head`
+    judges the first bytes. Returns (None, …) on 304. Raises FetchError / TransientFetchError."""
+    return _download(url, tmp_dir, headers, timeout, max_bytes, hosts, check_head)
+
+
 def _receive(
     response: httpx.Response,
     url: str,

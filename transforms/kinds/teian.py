@@ -9,7 +9,10 @@ spaces between CJK characters closed up), which is why the patterns are written 
 The 目次 is parsed as well, for two reasons: it names the categories (分野), which is the only way
 to recognise an unnumbered, letter-spaced heading once its spaces are gone, and it lists every item
 with its printed page, so a document whose layout fooled the parser is reported (warnings), never
-published as if it were complete.
+published as if it were complete. An 一括版 also opens with a 概要 (numbered themes, each item a ○
+bullet with a one-line gist): it is read the same way, as a second list to check the items
+against, and never as items. A margin tab printed down the page edge (「最重点事項」) is dropped
+from the page text first, whether its characters come one per line or as one line.
 
 Limits, each reported rather than hidden where it can be: only text is read (no font sizes or
 positions), so a table whose rows carry no figures stays in `background` unless the pages carry
@@ -791,7 +794,7 @@ def parse_requests(
     """Request items of a 提案要求 document, and warnings when the result cannot be trusted.
 
     Warnings cover items with a missing part and every disagreement with the 目次 (items found
-    vs listed, titles, printed pages); the caller records them, so a document parsed only in part
+    vs listed, titles, printed pages) and with the 概要 (bullets and items); the caller records them, so a document parsed only in part
     is visible as such rather than silently short.
     """
     pages = without_margin_tabs(sorted(pages, key=lambda p: p["page_number"]))
