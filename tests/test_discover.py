@@ -476,3 +476,19 @@ def test_an_index_that_is_a_pdf_or_down_fails_clearly(
         list_index(Index(id="ix", url=pdf), data, timeout=5)
     with pytest.raises(TransientFetchError, match="503"):
         list_index(Index(id="ix", url=down), data, timeout=5)
+
+
+def test_the_run_summary_lists_the_new_documents(tmp_path: Path) -> None:
+    from flows.extract import Limits
+    from flows.refresh import RefreshRun, SourceOutcome, new_sources_markdown
+    from transforms.catalog import Source
+
+    run = RefreshRun(DataDir(tmp_path), [], False, 1, Limits(), True, None)
+    assert new_sources_markdown(run) == ""
+    run.new_sources = [
+        Source(id="ix-r6", title="令和6年度 | 版", url="http://a.jp/r6.pdf", index="ix")
+    ]
+    run.outcomes = [SourceOutcome("ix-r6", "published", "publish")]
+    markdown = new_sources_markdown(run)
+    assert "## New documents found by the indexes" in markdown
+    assert "| ix-r6 | ix | 令和6年度 \\| 版 | published | http://a.jp/r6.pdf |" in markdown
