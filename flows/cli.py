@@ -257,7 +257,7 @@ def sources(
     entries = _load_or_exit(catalog)
     items = _all_sources(entries, data)
     table = Table(title=str(catalog))
-    for column in ("id", "kind", "year", "index", "last fetch", "published", "status", "detail"):
+    for column in ("id", "kind", "year", "last fetch", "published", "status", "detail", "index"):
         table.add_column(column)
     for s in items:
         log = read_fetch_log(data, s.id)
@@ -272,11 +272,11 @@ def sources(
             s.id,
             s.kind,
             str(s.fiscal_year or ""),
-            s.index or "",
             fetch,
             published,
             state.get("status", "-"),
             detail,
+            s.index or "",
         )
     out.print(table)
     _print_indexes(entries, data)
