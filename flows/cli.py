@@ -7,8 +7,11 @@ naming the source and the stage; tracebacks are for bugs only.
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flows import defaults
+from transforms.extract.ocr import OCR_MODES
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
 out = Console()
@@ -24,6 +28,8 @@ err = Console(stderr=True, soft_wrap=True)  # one problem, one line: never wrapp
 
 CatalogOpt = Annotated[Path, typer.Option("--catalog", help="Catalog TOML file.")]
 DEFAULT_CATALOG = Path(defaults.CATALOG)
+OcrMode = enum.Enum("OcrMode", {mode: mode for mode in OCR_MODES}, type=str)
+DEFAULT_OCR = OcrMode(defaults.OCR_MODE)
 DataDirOpt = Annotated[
     str,
     typer.Option(
@@ -90,6 +96,12 @@ def run(
     memory_limit: Annotated[
         int, typer.Option("--memory-limit", help="MB per extraction worker.")
     ] = defaults.MEMORY_LIMIT_MB,
+    ocr: Annotated[
+        OcrMode,
+        typer.Option(
+            "--ocr", help="OCR pages: auto (those without a text layer), off, force (every page)."
+        ),
+    ] = DEFAULT_OCR,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Fetch, extract, normalize, parse and publish every source of the catalog."""
@@ -99,6 +111,7 @@ def run(
     _check_only(_known_ids(entries, data), only, catalog)
     state, result = _run_locked(
         data,
+        entries,
         catalog=str(catalog),
         data_dir=data.location,
         only=only,
@@ -107,12 +120,14 @@ def run(
         dask_address=dask_address,
         time_limit=time_limit,
         memory_limit_mb=memory_limit,
+        ocr=ocr.value,
     )
     if result is None:
         err.print(f"run failed: {state.message}")
         raise typer.Exit(1)
     _print_summary(result)
-    raise typer.Exit(0 if state.is_completed() else 1)
+    failed = any(r["outcome"] == "failed" for r in result["sources"])
+    raise typer.Exit(1 if failed or (state is not None and not state.is_completed()) else 0)
 
 
 def _known_ids(entries, data) -> set[str]:  # noqa: ANN001 - a Catalog, a DataDir
@@ -138,26 +153,136 @@ def _check_only(known: set[str], only: list[str] | None, catalog: Path) -> None:
         raise typer.Exit(2)
 
 
-def _run_locked(data, **params):  # noqa: ANN001, ANN202 - a DataDir; the flow's parameters
-    """Run the flow with a progress display, holding the data dir's lock.
+def _run_locked(data, entries, **params):  # noqa: ANN001, ANN202 - a DataDir, a Catalog; flow params
+    """List the indexes and fetch first; run the flow (with a progress display) only for what
+    needs it.
 
-    The lock is taken here too (the flow re-enters it) so a busy data dir fails before a
-    Prefect server is started, with one line and no traceback.
+    Returns (flow state or None when no flow ran, result). Sources found unchanged, or failed
+    for good (a missing file, a 404: reported at once, before any Prefect start-up), are
+    decided here; the others go to the flow with the fetches already made, and so do indexes
+    that may list on a retry. The data dir's lock is taken here (the flow re-enters it), so a
+    busy data dir fails at once, with one line.
     """
     from flows.lock import DataDirBusy, data_dir_lock
-    from flows.progress import set_reporter
-    from flows.runner import run_refresh
 
-    with _progress() as reporter:
+    try:
+        with data_dir_lock(data.root):
+            listed, check, decided = _decide_before_flow(data, entries, params)
+            rest = check.for_the_flow
+            if not rest and not listed.retry:
+                return None, _decided_result(data, listed, decided)
+            params = {
+                **params,
+                "only": [s.id for s in rest] + listed.retry,
+                "new_source_ids": [s.id for s in listed.new],
+            }
+            with _prefect_api(data, params) as api:
+                fetched = [asdict(f) for f in check.fetched.values()]
+                state, result = _run_flow(api, params, fetched)
+    except DataDirBusy as exc:
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    if result is not None:
+        ran = {r["source_id"]: r for r in result["sources"]}
+        ids = [s.id for s in listed.sources] + list(listed.failed) + list(ran)
+        result["sources"] = [
+            decided.get(k) or ran[k] for k in dict.fromkeys(ids) if k in decided | ran
+        ]
+        result["reported"] = set(check.failed) | set(listed.failed)
+    return state, result
+
+
+def _decide_before_flow(data, entries, params: dict):  # noqa: ANN001, ANN202
+    """(indexes listed, sources fetched, summary lines decided): all before any Prefect import."""
+    from flows.discover import discover_all
+    from flows.precheck import precheck
+    from flows.summary import SourceOutcome
+
+    listed = discover_all(data, entries, params["only"], defaults.FETCH_TIMEOUT_SECONDS)
+    for index_id, error in listed.failed.items():
+        err.print(f"{index_id}: discover: {error}", markup=False, highlight=False)
+    check = precheck(listed.sources, data, params["force"])
+    _record_failures(data, listed.sources, check)
+    decided = {o.source_id: asdict(o) for o in check.outcomes()}
+    for index_id, error in listed.failed.items():
+        decided[index_id] = asdict(SourceOutcome(index_id, "failed", "discover", error))
+    return listed, check, decided
+
+
+def _decided_result(data, listed, decided: dict) -> dict:  # noqa: ANN001 - a DataDir, Discovered
+    """The result of a run that needed no flow; the series are put right if a run was killed
+    between publishing an edition and linking it."""
+    from flows.series import refresh_series, series_outdated
+
+    series = refresh_series(data) if series_outdated(data) else None
+    return {
+        "data_dir": data.location,
+        "sources": [decided[k] for k in [s.id for s in listed.sources] + list(listed.failed)],
+        "reported": {k for k, v in decided.items() if v["outcome"] == "failed"},
+        "new_sources": [
+            {"source_id": s.id, "index": s.index, "title": s.title, "url": s.url}
+            for s in listed.new
+        ],
+        "series": series,
+    }
+
+
+def _record_failures(data, selected: list, check) -> None:  # noqa: ANN001
+    """Say at once which sources failed for good, then record them as the flow would."""
+    from flows.publish import record_failure
+
+    for source in selected:
+        if source.id in check.failed:
+            err.print(
+                f"{source.id}: fetch: {check.failed[source.id]}", markup=False, highlight=False
+            )
+            record_failure(data, source, None, "fetch", check.failed[source.id])
+
+
+@contextlib.contextmanager
+def _prefect_api(data, params: dict):  # noqa: ANN001, ANN202 - a DataDir
+    """The API the flow will use: a configured server (None), or a temporary server started
+    now, before `import prefect`, so that its start-up overlaps the import."""
+    from flows.temporary_server import TemporaryServer, configured_api_url
+
+    if configured_api_url() or params.get("dask_address"):
+        yield None
+        return
+    server = TemporaryServer(data.location)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _run_flow(server, params: dict, prefetched: list):  # noqa: ANN001, ANN202
+    from flows.progress import set_reporter
+
+    with _progress() if err.is_terminal else _progress_lines() as reporter:
         set_reporter(reporter)
         try:
-            with data_dir_lock(data.root):
-                return run_refresh(**params)
-        except DataDirBusy as exc:
-            err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
+            if server is None:
+                from flows.runner import run_refresh
+
+                return run_refresh(**params, prefetched=prefetched)
+            from prefect.settings import PREFECT_API_URL, temporary_settings
+
+            from flows.runner import run_refresh
+
+            url = server.wait_ready()
+            with temporary_settings(updates={PREFECT_API_URL: url}):
+                return run_refresh(**params, prefetched=prefetched)
         finally:
             set_reporter(None)
+
+
+@contextlib.contextmanager
+def _progress_lines():  # noqa: ANN202
+    """Progress as a line per document every few seconds, for logs and pipes."""
+    from flows.progress import ProgressLines
+
+    yield ProgressLines(lambda line: err.print(line, markup=False, highlight=False))
 
 
 class _progress:
@@ -214,7 +339,7 @@ def _print_summary(result: dict) -> None:
         )
     out.print(table)
     for r in rows:
-        if r.get("error"):
+        if r.get("error") and r["source_id"] not in result.get("reported", ()):
             stage = r.get("stage", "")
             line = (
                 f"{r['source_id']}: {stage}: {r['error']}"

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
-from flows.fetch import ARCHIVE_BASE, FetchError, download
+from flows.fetch import ARCHIVE_BASE, FetchError, TransientFetchError, download
 from flows.store import DataDir, read_index_state, write_index_state
 from transforms.catalog import Catalog, Index, Source
 from transforms.discover import (
@@ -234,3 +234,49 @@ def known_links(data_dir: DataDir, catalog: Catalog) -> tuple[set[str], dict[str
                 record["url"], f"listed by index {index.id} as {record['source_id']}"
             )
     return taken, claimed
+
+
+@dataclass
+class Discovered:
+    """Every index read before a run: the sources of the run, and what to report."""
+
+    sources: list[Source] = field(default_factory=list)
+    new: list[Source] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # index id → why (for good)
+    retry: list[str] = field(default_factory=list)  # indexes a retry may list (left to the flow)
+    notes: list[str] = field(default_factory=list)
+
+
+def discover_all(
+    data_dir: DataDir, catalog: Catalog, only: list[str] | None, timeout: float
+) -> Discovered:
+    """List every index (those `only` names, when it names any) without Prefect, as `teian run`
+    does before deciding whether a flow must run: the catalog's sources, then each index's.
+
+    An index that fails for good is recorded and its known sources still run; one that may
+    list on a retry (a timeout, a 5xx) is left to the flow, whose task retries it.
+    """
+    wanted = set(only or [])
+    taken, claimed = known_links(data_dir, catalog)
+    found = Discovered(sources=list(catalog.sources))
+    for index in catalog.indexes:
+        if wanted and index.id not in wanted:
+            found.sources += remembered_sources(data_dir, index)
+            continue
+        try:
+            listing = list_index(index, data_dir, timeout)
+        except TransientFetchError:
+            found.retry.append(index.id)
+            found.sources += remembered_sources(data_dir, index)
+            continue
+        except FetchError as exc:
+            record_index_failure(data_dir, index, str(exc))
+            found.failed[index.id] = str(exc)
+            found.sources += remembered_sources(data_dir, index)
+            continue
+        got = remember_listing(data_dir, index, listing, catalog, taken, claimed)
+        found.notes += [*listing.notes, *got.notes]
+        found.new += got.new
+        found.sources += got.sources
+    found.sources = [s for s in found.sources if not wanted or s.id in wanted or s.index in wanted]
+    return found

@@ -56,6 +56,7 @@ class ExtractJob:
     limits: Limits = Limits()
     fast_path: bool = True
     remote: RemotePdf | None = None
+    ocr: str = defaults.OCR_MODE
 
 
 def describe_open_error(exc: BaseException) -> str:
@@ -156,20 +157,24 @@ def _page_labels(pdf) -> list[str] | None:  # noqa: ANN001 - a pdfplumber PDF
         return None
 
 
-def _read_batch(pdf, light, first: int, last: int, limit: int) -> PageBatch:  # noqa: ANN001
+def _read_batch(pdf, light, first: int, last: int, limit: int, ocr=None) -> PageBatch:  # noqa: ANN001
     """Pages `first`..`last`: each from pdfium's fast path when it gives the same record, else
-    through pdfplumber, closed right after so memory stays at one page's worth."""
+    through pdfplumber, closed right after so memory stays at one page's worth. `ocr` (a
+    flows.ocr.PageOcr) reads the pages its mode wants by OCR."""
     from transforms.extract.page import extract_page
+
+    def read(record: PageRecord, index: int) -> PageRecord:
+        return ocr.read(record, index) if ocr is not None else record
 
     batch = PageBatch(first, last, [], _page_labels(pdf) if first == 1 else None)
     for index in range(first - 1, min(last, len(pdf.pages))):
         record = _extract_fast(light, index, pdf) if light is not None else None
         if record is not None:
-            batch.pages.append(record)
+            batch.pages.append(read(record, index))
             continue
         page = pdf.pages[index]
         try:
-            batch.pages.append(extract_page(page))
+            batch.pages.append(read(extract_page(page), index))
         except Exception as exc:  # noqa: BLE001 - every parser failure becomes one clear line
             raise _failure(exc, f"page {index + 1}: ", limit) from None
         finally:
@@ -184,6 +189,8 @@ def _worker_main(argv: list[str]) -> int:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     import pdfplumber
 
+    from flows.ocr import PageOcr
+
     try:
         try:
             pdf = pdfplumber.open(pdf_path, password=password or None)
@@ -196,10 +203,12 @@ def _worker_main(argv: list[str]) -> int:
         if light is not None and len(light) != len(pdf.pages):
             light.close()  # the two parsers disagree about the document: trust pdfplumber alone
             light = None
+        ocr = PageOcr.from_options(options, pdf_path, password)
         try:
-            batch = _read_batch(pdf, light, int(first), int(last), limit)
+            batch = _read_batch(pdf, light, int(first), int(last), limit, ocr)
         finally:
             pdf.close()
+            ocr.close()
             if light is not None:
                 light.close()
     except _WorkerFailed as failed:
@@ -222,23 +231,22 @@ def _open_light(pdf_path: str, password: str | None):  # noqa: ANN202 - a pypdfi
 
 def _extract_fast(light, index: int, pdf) -> PageRecord | None:  # noqa: ANN001 - pypdfium2/pdfplumber documents
     """The page's record from pdfium when that gives the same record (see transforms.extract.fast)."""
-    from transforms.extract.fast import extract_page_fast
+    from transforms.extract.fast import read_page_fast
 
     try:
         page = light[index]
-        # The page size as pdfplumber reads it from the page dictionary (no content parsing).
-        plumber_page = pdf.pages[index]
-        size = (float(plumber_page.width), float(plumber_page.height))
+        plumber_page = pdf.pages[index]  # its dictionary only: no content is parsed
     except Exception:  # noqa: BLE001 - the full path reports what is wrong with the page
         return None
     try:
-        return extract_page_fast(page, index + 1, size)
+        return read_page_fast(page, plumber_page)[0]
     except MemoryError:
         raise
     except Exception:  # noqa: BLE001 - anything odd on the fast path: take the full path
         return None
     finally:
         page.close()
+        plumber_page.close()  # drops pdfium's objects: the full path parses its own
 
 
 def extract_batch(
@@ -249,9 +257,10 @@ def extract_batch(
     password: str | None = None,
     limits: Limits = Limits(),
     fast: bool = True,
+    ocr: str = defaults.OCR_MODE,
 ) -> PageBatch:
     """Extract pages `first`..`last` (1-based, inclusive) in a guarded child process."""
-    out = extract_batch_to_file(pdf_path, first, last, work_dir, password, limits, fast)
+    out = extract_batch_to_file(pdf_path, first, last, work_dir, password, limits, fast, ocr)
     try:
         return load_batch(out)
     finally:
@@ -294,12 +303,14 @@ def extract_batch_to_file(
     password: str | None = None,
     limits: Limits = Limits(),
     fast: bool = True,
+    ocr: str = defaults.OCR_MODE,
 ) -> str:
     """Like `extract_batch`, but leave the records in a file under `work_dir` and return its path.
 
     The flow passes paths, not records, between tasks: the records of a whole run never sit in
     the flow's memory (or travel through a Dask scheduler) at once. `fast=False` disables the
-    pdfium fast path (every page through pdfplumber), for comparisons.
+    pdfium fast path (every page through pdfplumber), for comparisons. `ocr` is the OCR mode
+    (`flows.ocr`); OCR runs in the same child, within the same time budget.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     fd, out = tempfile.mkstemp(prefix=f"batch-{first}-{last}-", suffix=".pkl", dir=work_dir)
@@ -322,6 +333,7 @@ def extract_batch_to_file(
     ]
     if not fast:
         command.append("exact")
+    command.append(f"ocr={ocr}:{limits.time_seconds:g}")
     try:
         completed = subprocess.run(
             command, capture_output=True, text=True, timeout=limits.time_seconds, env=env

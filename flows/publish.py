@@ -16,17 +16,16 @@ state saying "not yet published", so the next run simply redoes the document.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import shutil
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from flows.extract import load_batch
+from flows.state import source_fingerprint
 from flows.store import (
     DataDir,
     dataset_writer_at,
@@ -48,29 +47,6 @@ from transforms.schemas import DOCUMENT_DATASETS, PIPELINE_VERSION
 # ~150 cells) then take the same memory whatever the batch size and the document's length.
 CHUNK_PAGES = 16
 ASSEMBLED = ("pages", "tables", "cells")
-
-
-def source_fingerprint(source: Source) -> str:
-    """Catalog fields that change the published rows; a change republishes the source."""
-    fields = asdict(source)
-    # not in any row: the password, and which index listed it and where it may redirect
-    for key in ("password", "index", "hosts"):
-        fields.pop(key, None)
-    return hashlib.sha256(
-        json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()
-    ).hexdigest()[:16]
-
-
-def is_unchanged(data_dir: DataDir, source: Source, sha256: str) -> bool:
-    """Published from these bytes, by this pipeline version, from this catalog entry."""
-    state = read_state(data_dir, source.id)
-    return bool(
-        state
-        and state.get("sha256") == sha256
-        and state.get("pipeline_version") == PIPELINE_VERSION
-        and state.get("fingerprint") == source_fingerprint(source)
-        and state.get("status") in ("ok", "partial")
-    )
 
 
 def document_info(source: Source, fetch: FetchResult) -> DocumentInfo:

@@ -33,12 +33,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+if TYPE_CHECKING:
+    import pyarrow as pa
 
-from transforms.schemas import DATASETS, to_table
+# pyarrow and the schemas are imported where a dataset is read or written, not here: a run that
+# finds nothing changed only reads state files, and should not pay pyarrow's start-up.
 
 
 def is_url(location: str | os.PathLike) -> bool:
@@ -278,11 +279,17 @@ def _pause_for_crash_test(target: Path) -> None:
 
 def write_dataset(data_dir: DataDir, dataset: str, source_id: str, rows: list[dict]) -> Path:
     """Publish one source's rows of one dataset: typed by the declared schema, zstd, atomic."""
+    from transforms.schemas import to_table
+
     table = to_table(dataset, rows)
     return write_table(data_dir, dataset, source_id, table)
 
 
 def write_table(data_dir: DataDir, dataset: str, source_id: str, table: pa.Table) -> Path:
+    import pyarrow.parquet as pq
+
+    from transforms.schemas import DATASETS
+
     target = data_dir.dataset_file(dataset, source_id)
     table = table.cast(DATASETS[dataset])
     with atomic_path(target) as tmp:
@@ -298,30 +305,23 @@ class DatasetWriter:
     """
 
     def __init__(self, dataset: str, path: Path) -> None:
+        import pyarrow.parquet as pq
+
+        from transforms.schemas import DATASETS
+
         self.dataset = dataset
         self.rows_written = 0
         self._writer = pq.ParquetWriter(path, DATASETS[dataset], compression="zstd")
 
     def write(self, rows: list[dict]) -> None:
+        from transforms.schemas import to_table
+
         if rows:
             self._writer.write_table(to_table(self.dataset, rows))
             self.rows_written += len(rows)
 
     def close(self) -> None:
         self._writer.close()
-
-
-@contextlib.contextmanager
-def dataset_writer(data_dir: DataDir, dataset: str, source_id: str) -> Iterator[DatasetWriter]:
-    """Open a piecewise writer; the file replaces the published one only if the block succeeds."""
-    target = data_dir.dataset_file(dataset, source_id)
-    with atomic_path(target) as tmp:
-        writer = DatasetWriter(dataset, tmp)
-        try:
-            yield writer
-        finally:
-            writer.close()
-    data_dir.upload(target)
 
 
 @contextlib.contextmanager
@@ -337,6 +337,10 @@ def dataset_writer_at(dataset: str, path: Path) -> Iterator[DatasetWriter]:
 
 def write_staged(dataset: str, path: Path, rows: list[dict]) -> Path:
     """A staged dataset file of `rows`, typed by the declared schema."""
+    import pyarrow.parquet as pq
+
+    from transforms.schemas import to_table
+
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(to_table(dataset, rows), path, compression="zstd")
     return path
@@ -358,6 +362,10 @@ def publish_file(data_dir: DataDir, staged: Path, dataset: str, source_id: str) 
 
 
 def read_dataset(data_dir: DataDir, dataset: str, source_id: str) -> pa.Table | None:
+    import pyarrow.parquet as pq
+
+    from transforms.schemas import DATASETS
+
     path = data_dir.dataset_file(dataset, source_id)
     if not data_dir.download(path):
         return None

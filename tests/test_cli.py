@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,3 +83,61 @@ def test_run_exit_codes_and_sources(sample_catalog: Path, tmp_path: Path) -> Non
     listing = teian("sources", "--catalog", str(sample_catalog), "--data-dir", str(data_dir))
     assert listing.returncode == 0
     assert "sample-teian-r7" in listing.stdout and "sample-budget-r8" in listing.stdout
+
+
+def test_a_run_with_nothing_changed_runs_no_flow_and_fetches_once(
+    sample_catalog: Path, tmp_path: Path
+) -> None:
+    """A second run over unchanged PDFs answers from the fetches alone: no temporary Prefect
+    API is started (its database folder is never created), every source is unchanged, and each
+    source was fetched once per run — the fetch made before deciding is the one the flow uses."""
+    data_dir = tmp_path / "data"
+    cache = tmp_path / "cache"
+    env = {"XDG_CACHE_HOME": str(cache)}
+    first = teian_env(env, "run", "--catalog", str(sample_catalog), "--data-dir", str(data_dir))
+    assert first.returncode == 0, first.stderr
+    assert (cache / "teian" / "prefect").is_dir()  # the first run needed a flow
+    shutil.rmtree(cache)
+    again = teian_env(env, "run", "--catalog", str(sample_catalog), "--data-dir", str(data_dir))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("unchanged") == 2
+    assert not cache.exists()  # no Prefect server was started
+    for source in ("sample-teian-r7", "sample-budget-r8"):
+        log = (data_dir / "raw" / source / "fetch-log.jsonl").read_text().splitlines()
+        assert len(log) == 2, log  # one fetch per run
+
+
+def test_progress_is_a_line_per_document_when_stderr_is_not_a_terminal(
+    sample_catalog: Path, tmp_path: Path
+) -> None:
+    done = teian("run", "--catalog", str(sample_catalog), "--data-dir", str(tmp_path / "d"))
+    assert done.returncode == 0, done.stderr
+    assert "sample-budget-r8: extracted 3 pages in" in done.stderr
+    assert "sample-teian-r7: extracted 4 pages in" in done.stderr
+
+
+def teian_env(extra: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", **extra}
+    env.pop("PREFECT_API_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "flows", *args], capture_output=True, text=True, cwd=ROOT, env=env
+    )
+
+
+def test_a_missing_file_is_reported_before_any_prefect_start_up(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text('[[source]]\nid = "gone"\ntitle = "t"\nurl = "missing.pdf"\n')
+    cache = tmp_path / "cache"
+    done = teian_env(
+        {"XDG_CACHE_HOME": str(cache)},
+        "run",
+        "--catalog",
+        str(catalog),
+        "--data-dir",
+        str(tmp_path / "d"),
+    )
+    assert done.returncode == 1
+    assert done.stderr.count("gone: fetch: file not found") == 1  # one line, once
+    assert not cache.exists()  # decided without a flow: no Prefect server started
+    history = pq.read_table(tmp_path / "d" / "processed" / "documents" / "gone.parquet")
+    assert history.column("status").to_pylist() == ["failed"]

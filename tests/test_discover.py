@@ -492,3 +492,35 @@ def test_the_run_summary_lists_the_new_documents(tmp_path: Path) -> None:
     markdown = new_sources_markdown(run)
     assert "## New documents found by the indexes" in markdown
     assert "| ix-r6 | ix | 令和6年度 \\| 版 | published | http://a.jp/r6.pdf |" in markdown
+
+
+def test_teian_run_lists_the_indexes_before_it_decides_on_a_flow(
+    http_server: FixtureServer, tmp_path: Path, editions: dict[str, bytes]
+) -> None:
+    """`teian run` fetches before any Prefect start-up; the indexes are read then too, so a new
+    edition starts a flow and a week with nothing new starts none."""
+    from tests.test_cli import teian
+
+    http_server.add("/t/r5.pdf", Route(body=editions["r5"]))
+    http_server.add("/t/r6.pdf", Route(body=editions["r6"]))
+    index = http_server.add(
+        "/t/index.html", Route(body=_index_page([("r5.pdf", R5)]), content_type="text/html")
+    )
+    catalog = tmp_path / "sources.toml"
+    catalog.write_text(f'[[index]]\nid = "t"\nurl = "{index}"\nkind = "teian"\n', encoding="utf-8")
+    args = ("run", "--catalog", str(catalog), "--data-dir", str(tmp_path / "data"))
+    first = teian(*args)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "t-r5: new, listed by index t" in first.stdout
+    quiet = teian(*args)
+    assert quiet.returncode == 0 and "new, listed" not in quiet.stdout
+    assert "unchanged" in quiet.stdout
+    http_server.routes["/t/index.html"].body = _index_page([("r5.pdf", R5), ("r6.pdf", R6)])
+    second = teian(*args)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "t-r6: new, listed by index t" in second.stdout
+    assert (tmp_path / "data" / "processed" / "requests" / "t-r6.parquet").exists()
+    series = pq.read_table(
+        tmp_path / "data" / "processed" / "request_series" / "all_sources.parquet"
+    )
+    assert set(series.column("source_id").to_pylist()) == {"t-r5", "t-r6"}

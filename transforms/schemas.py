@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-# Bumped whenever extraction, normalization or parsing changes what the datasets would contain:
-# a source whose PDF hash and pipeline version are unchanged is not re-extracted.
-PIPELINE_VERSION = "3"
+from transforms.version import PIPELINE_VERSION
+
+__all__ = ["DATASETS", "DOCUMENT_DATASETS", "PIPELINE_VERSION", "description", "to_table"]
 
 _STR = pa.string()
 _I32 = pa.int32()
@@ -70,11 +70,28 @@ PAGES = _schema(
         ("n_tables", _I32, "Tables found on the page."),
         ("width", _F64, "Page width in points."),
         ("height", _F64, "Page height in points."),
-        ("n_chars", _I32, "Characters on the page's text layer."),
+        ("n_chars", _I32, "Characters on the page's text layer (blanks not counted)."),
         ("n_unreadable", _I32, "Glyphs with no readable text (OCR candidates)."),
         ("text_source", _STR, "Where the text comes from: pdf (its text layer) or ocr."),
         ("ocr_confidence", _F64, "Mean OCR word confidence (0–100) when text_source is ocr."),
         ("n_suspect", _I32, "Characters a Japanese public document rarely uses (bad font map?)."),
+        (
+            "suspect_words",
+            pa.list_(
+                pa.struct(
+                    [
+                        ("word", _STR),
+                        ("ocr", _STR),
+                        ("x0", _F64),
+                        ("top", _F64),
+                        ("x1", _F64),
+                        ("bottom", _F64),
+                    ]
+                )
+            ),
+            "Words holding a rarely used glyph (outside JIS X 0208 and 常用漢字), with their box "
+            "and OCR's reading of that spot (null where OCR did not run): 邴市計画税 → 都市計画税.",
+        ),
     ]
 )
 
