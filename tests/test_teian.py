@@ -207,10 +207,13 @@ def test_variant_exercises_what_it_claims(parsed: Parsed) -> None:
         assert shortened != long_title and long_title.startswith(shortened), "a shortened bullet"
     if parsed.doc.margin_tab:
         tab = parsed.doc.margin_tab
-        if parsed.doc.margin_tab_as_line:  # a line of its own, not the cover title's words
-            on_pages = [p for p in parsed.pages if tab in p["text_raw"].split("\n")]
-        else:
-            on_pages = [p for p in parsed.pages if "\n".join(tab) in p["text_raw"]]
+        # vertical text read in order gives the tab as one line; read line by line, one
+        # character per line (the page-text tests below feed that form)
+        on_pages = [
+            p
+            for p in parsed.pages
+            if tab in p["text_raw"].split("\n") or "\n".join(tab) in p["text_raw"]
+        ]
         assert len(on_pages) == len(parsed.pages) - 1  # every page but the cover
         for item in parsed.items:
             assert tab not in item.text.replace("\n", "")
