@@ -213,7 +213,7 @@ def first_run_cost(work: Path, workers: int) -> float:
     the same run once the database exists."""
     doc = make_doc("budget", 2, work / "docs")
     cache = work / "fresh-cache"
-    os.environ["XDG_CACHE_HOME"] = str(cache)
+    os.environ["TEIAN_CACHE_DIR"] = str(cache)
     try:
         first = timed(
             teian_command(write_catalog(doc, work / "first-a"), work / "first-a" / "d", workers)
@@ -222,7 +222,7 @@ def first_run_cost(work: Path, workers: int) -> float:
             teian_command(write_catalog(doc, work / "first-b"), work / "first-b" / "d", workers)
         )[0]
     finally:
-        os.environ.pop("XDG_CACHE_HOME")
+        os.environ.pop("TEIAN_CACHE_DIR")
     # and the user's own cache is made ready the same way, so no timing below includes it
     timed(teian_command(write_catalog(doc, work / "first-c"), work / "first-c" / "d", workers))
     return first - again

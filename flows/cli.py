@@ -22,7 +22,13 @@ from rich.table import Table
 from flows import defaults
 from transforms.extract.ocr import OCR_MODES
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
+# Plain help (no rich panels): flags show as flags (`--force`), not as options taking a value.
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help=__doc__.splitlines()[0],
+    rich_markup_mode=None,
+)
 out = Console()
 err = Console(stderr=True, soft_wrap=True)  # one problem, one line: never wrapped
 
@@ -41,8 +47,11 @@ DataDirOpt = Annotated[
 
 def _quiet_prefect(verbose: bool, level: str = "CRITICAL") -> None:
     """Keep the terminal for our summary, one line per problem: Prefect's own log lines repeat
-    them, so they show only with --verbose (or at `level`). Set before Prefect is imported."""
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else level)
+    them, so its console handler shows them only with --verbose (or at `level`). The run's logs
+    still go to the Prefect API at INFO, so the UI's Logs tab has them. Set before Prefect is
+    imported."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "INFO" if verbose else level)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
@@ -59,19 +68,66 @@ def _data_dir_or_exit(location: str):
         raise typer.Exit(2) from None
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from transforms.schemas import PIPELINE_VERSION
+
+        try:
+            number = version("teian")
+        except PackageNotFoundError:
+            number = "unknown"
+        out.print(f"teian {number} (pipeline {PIPELINE_VERSION})", markup=False, highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_version, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    pass
+
+
+def _missing_catalog(catalog: Path) -> str:
+    """One line for a catalog that is not there, saying how to name one."""
+    line = f"catalog: {catalog} not found"
+    if catalog == DEFAULT_CATALOG:
+        sample = Path("data/samples/catalog.toml")
+        line += " (name one with --catalog PATH" + (
+            f", e.g. --catalog {sample}, the bundled sample)" if sample.exists() else ")"
+        )
+    return line
+
+
 def _load_or_exit(catalog: Path):
     from flows.catalog import load_catalog
     from transforms.catalog import CatalogError
 
     if not catalog.exists():
-        err.print(f"catalog: {catalog} not found")
+        err.print(_missing_catalog(catalog), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     try:
-        return load_catalog(catalog)
+        entries = load_catalog(catalog)
     except CatalogError as exc:
         for problem in exc.problems:
             err.print(problem, markup=False, highlight=False)
         raise typer.Exit(2) from None
+    if not entries.sources and not entries.indexes:
+        err.print(
+            f"catalog: {catalog} lists no sources (add a [[source]] entry: see the README, "
+            "'Adding a source')",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    return entries
 
 
 @app.command()
@@ -79,7 +135,8 @@ def run(
     catalog: CatalogOpt = DEFAULT_CATALOG,
     data_dir: DataDirOpt = defaults.DATA_DIR,
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")
+        list[str] | None,
+        typer.Option("--only", metavar="SOURCE_ID", help="Only this source id (repeatable)."),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Re-extract even when nothing changed.")
@@ -248,7 +305,7 @@ def _prefect_api(data, params: dict):  # noqa: ANN001, ANN202 - a DataDir
     if configured_api_url() or params.get("dask_address"):
         yield None
         return
-    server = TemporaryServer(data.location)
+    server = TemporaryServer()
     server.start()
     try:
         yield server
@@ -362,11 +419,13 @@ def _print_summary(result: dict) -> None:
         + ("" if location == str(Path("data").resolve()) else f" --data-dir {location}"),
         markup=False,
         highlight=False,
+        soft_wrap=True,  # a command to copy: never broken over lines, whatever the width
     )
     out.print(
         f"  or in DuckDB:  SELECT * FROM '{processed}/cells/*.parquet'",
         markup=False,
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -420,6 +479,21 @@ def _print_indexes(entries, data) -> None:  # noqa: ANN001 - a Catalog, a DataDi
         out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="table (for a terminal), csv, json or markdown (for other programs: every row).",
+    ),
+]
+LimitOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--limit", min=0, help="Rows to show at most (0: all; default 50 for table, else all)."
+    ),
+]
+
+
 @app.command()
 def query(
     sql: Annotated[
@@ -429,41 +503,125 @@ def query(
         ),
     ],
     data_dir: DataDirOpt = defaults.DATA_DIR,
-    limit: Annotated[int, typer.Option("--limit", help="Rows to show at most.")] = 50,
+    fmt: FormatOpt = "table",
+    limit: LimitOpt = None,
 ) -> None:
     """Query the published datasets with DuckDB, each dataset available as a view of its name."""
     import duckdb
 
-    from transforms.schemas import DATASETS
+    from flows.query import connect, fetch_rows, row_limit
 
-    data = _data_dir_or_exit(data_dir)
-    con = duckdb.connect()
-    if data.is_remote:
-        # DuckDB reads the URL's objects through the same fsspec filesystem the run wrote with.
-        con.register_filesystem(data.fs)
-    for dataset in DATASETS:
-        folder = data.processed / dataset
-        if data.list_files(folder, ".parquet"):
-            location = (
-                data.fs.unstrip_protocol(data.remote_path(folder))
-                if data.is_remote
-                else str(folder)
-            )
-            pattern = f"{location}/*.parquet".replace("'", "''")
-            con.execute(
-                f"CREATE VIEW {dataset} AS SELECT * FROM read_parquet('{pattern}', union_by_name=true)"
-            )
+    _check_format(fmt)
+    con = connect(_data_dir_or_exit(data_dir))
     try:
         cursor = con.execute(sql)
+        columns = [d[0] for d in cursor.description or []]
+        rows, cut = fetch_rows(cursor, row_limit(fmt, limit))
     except duckdb.Error as exc:
         err.print(f"query: {exc}".splitlines()[0], markup=False, highlight=False)
         raise typer.Exit(2) from None
-    columns = [d[0] for d in cursor.description or []]
-    rows = cursor.fetchmany(limit)
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    out.print(table)
+    _print_rows(fmt, columns, rows, cut)
+
+
+def _check_format(fmt: str) -> None:
+    from flows.query import FORMATS
+
+    if fmt not in FORMATS:
+        err.print(f"--format {fmt}: one of {', '.join(FORMATS)}", markup=False, highlight=False)
+        raise typer.Exit(2)
+
+
+def _print_rows(fmt: str, columns: list[str], rows: list, cut: bool) -> None:
+    """The rows on stdout; on stderr, when --limit left rows out, a note saying so."""
+    from flows.query import write_result
+
+    write_result(fmt, columns, rows)
+    if cut:
+        err.print(
+            f"showing the first {len(rows)} rows; more were left out (--limit N, or --limit 0 for all)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@app.command()
+def export(
+    out_path: Annotated[
+        Path,
+        typer.Option("--out", help="File to write; a folder for several CSV/Parquet tables."),
+    ],
+    source_id: Annotated[
+        str | None, typer.Argument(help="Source id whose tables to export (or use --query).")
+    ] = None,
+    table: Annotated[
+        str | None, typer.Option("--table", help="Only this table (its id, or 「p3-t1」).")
+    ] = None,
+    sql: Annotated[
+        str | None, typer.Option("--query", help="Export this SQL's result instead of a source.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx or parquet.")] = "csv",
+    encoding: Annotated[
+        str, typer.Option("--encoding", help="CSV encoding: utf-8-sig (Excel), utf-8 or cp932.")
+    ] = "utf-8-sig",
+    amounts: Annotated[
+        str, typer.Option("--amounts", help="Figures as printed (in the table's unit) or in yen.")
+    ] = "printed",
+    wide: Annotated[
+        bool, typer.Option("--wide", help="One column per header path (Parquet always is).")
+    ] = False,
+    data_dir: DataDirOpt = defaults.DATA_DIR,
+) -> None:
+    """Write published tables, as tables, to CSV, XLSX or Parquet (or a query's result)."""
+    import duckdb
+
+    from flows.export import ExportError, ExportOptions, describe, export_query, export_source
+    from flows.query import connect
+
+    if (source_id is None) == (sql is None):
+        err.print("export: give a SOURCE_ID or --query SQL (one of them)")
+        raise typer.Exit(2)
+    options = ExportOptions(fmt, encoding, amounts, wide)
+    data = _data_dir_or_exit(data_dir)
+    try:
+        if sql is not None:
+            result = export_query(connect(data), sql, out_path, options)
+        else:
+            result = export_source(data, source_id or "", table, out_path, options)
+    except (ExportError, duckdb.Error) as exc:
+        err.print(f"export: {exc}".splitlines()[0], markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    for problem in result.problems:
+        err.print(f"warning: {problem}", markup=False, highlight=False, soft_wrap=True)
+    out.print(describe(result), markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def search(
+    words: Annotated[list[str], typer.Argument(help="Words every hit must say (normalized).")],
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", metavar="SOURCE_ID", help="Only this source id (repeatable)."),
+    ] = None,
+    data_dir: DataDirOpt = defaults.DATA_DIR,
+    fmt: FormatOpt = "table",
+    limit: LimitOpt = None,
+) -> None:
+    """Request items and pages that mention all the words, with a snippet and the printed page."""
+    from flows.query import connect, row_limit
+    from flows.search import search as find
+
+    _check_format(fmt)
+    try:
+        con = connect(_data_dir_or_exit(data_dir))
+        columns, rows, cut = find(con, words, only, row_limit(fmt, limit))
+    except ValueError as exc:
+        err.print(f"search: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    if not rows:
+        err.print(f"search: no item or page mentions {' '.join(words)}", markup=False)
+        raise typer.Exit(1)
+    _print_rows(fmt, columns, rows, cut)
 
 
 @app.command()
@@ -496,7 +654,8 @@ def serve(
 def report(
     data_dir: DataDirOpt = defaults.DATA_DIR,
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")
+        list[str] | None,
+        typer.Option("--only", metavar="SOURCE_ID", help="Only this source id (repeatable)."),
     ] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Output folder (default: <data-dir>/report).")

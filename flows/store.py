@@ -277,21 +277,40 @@ def _pause_for_crash_test(target: Path) -> None:
             time.sleep(3600)
 
 
-def write_dataset(data_dir: DataDir, dataset: str, source_id: str, rows: list[dict]) -> Path:
+def dataset_schema(dataset: str, metadata: dict[str, str] | None = None) -> pa.Schema:
+    """The declared schema of `dataset`, carrying a file's key-value metadata when given
+    (`transforms.schemas.file_metadata`): Parquet writes a schema's metadata into the footer."""
+    from transforms.schemas import DATASETS
+
+    schema = DATASETS[dataset]
+    return schema.with_metadata(metadata) if metadata else schema
+
+
+def write_dataset(
+    data_dir: DataDir,
+    dataset: str,
+    source_id: str,
+    rows: list[dict],
+    metadata: dict[str, str] | None = None,
+) -> Path:
     """Publish one source's rows of one dataset: typed by the declared schema, zstd, atomic."""
     from transforms.schemas import to_table
 
     table = to_table(dataset, rows)
-    return write_table(data_dir, dataset, source_id, table)
+    return write_table(data_dir, dataset, source_id, table, metadata)
 
 
-def write_table(data_dir: DataDir, dataset: str, source_id: str, table: pa.Table) -> Path:
+def write_table(
+    data_dir: DataDir,
+    dataset: str,
+    source_id: str,
+    table: pa.Table,
+    metadata: dict[str, str] | None = None,
+) -> Path:
     import pyarrow.parquet as pq
 
-    from transforms.schemas import DATASETS
-
     target = data_dir.dataset_file(dataset, source_id)
-    table = table.cast(DATASETS[dataset])
+    table = table.cast(dataset_schema(dataset, metadata))
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp, compression="zstd")
     data_dir.upload(target)
@@ -304,14 +323,13 @@ class DatasetWriter:
     A long document is written batch by batch, so its rows are never all in memory at once.
     """
 
-    def __init__(self, dataset: str, path: Path) -> None:
+    def __init__(self, dataset: str, path: Path, metadata: dict[str, str] | None = None) -> None:
         import pyarrow.parquet as pq
-
-        from transforms.schemas import DATASETS
 
         self.dataset = dataset
         self.rows_written = 0
-        self._writer = pq.ParquetWriter(path, DATASETS[dataset], compression="zstd")
+        schema = dataset_schema(dataset, metadata)
+        self._writer = pq.ParquetWriter(path, schema, compression="zstd")
 
     def write(self, rows: list[dict]) -> None:
         from transforms.schemas import to_table
@@ -325,24 +343,29 @@ class DatasetWriter:
 
 
 @contextlib.contextmanager
-def dataset_writer_at(dataset: str, path: Path) -> Iterator[DatasetWriter]:
+def dataset_writer_at(
+    dataset: str, path: Path, metadata: dict[str, str] | None = None
+) -> Iterator[DatasetWriter]:
     """A piecewise writer of a staged (not yet published) dataset file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = DatasetWriter(dataset, path)
+    writer = DatasetWriter(dataset, path, metadata)
     try:
         yield writer
     finally:
         writer.close()
 
 
-def write_staged(dataset: str, path: Path, rows: list[dict]) -> Path:
+def write_staged(
+    dataset: str, path: Path, rows: list[dict], metadata: dict[str, str] | None = None
+) -> Path:
     """A staged dataset file of `rows`, typed by the declared schema."""
     import pyarrow.parquet as pq
 
     from transforms.schemas import to_table
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(to_table(dataset, rows), path, compression="zstd")
+    table = to_table(dataset, rows).replace_schema_metadata(metadata)
+    pq.write_table(table, path, compression="zstd")
     return path
 
 

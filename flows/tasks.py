@@ -62,7 +62,7 @@ def fetch_task(source: Source, data_root: str, timeout: float) -> FetchResult:
 
 @task(
     name="extract",
-    task_run_name="extract {job.source_id} p.{job.first}-{job.last}",
+    task_run_name="extract {job.source_id} p.{job.first}–{job.last}",
     cache_policy=NO_CACHE,
     persist_result=False,
 )

@@ -4,16 +4,14 @@ Prefect starts a temporary server itself when it has no API URL, but only when t
 run is created — after the catalog is read, after `import prefect` (seconds) — and on a fresh
 database it migrates first. Here the same server (Prefect's own ASGI app under uvicorn, as
 Prefect launches it) is started in a child process as soon as `teian run` knows it may need it,
-so its start-up overlaps the fetches and the imports; its SQLite database is kept under the
-teian cache, one per data dir, so only the first run pays for the migrations and the user's
-`~/.prefect` is never touched. A configured server (PREFECT_API_URL, or the active profile) is
+so its start-up overlaps Prefect's import; its SQLite database is kept in the teian cache, so
+only the first run pays for the migrations and the user's `~/.prefect` is never touched. A configured server (PREFECT_API_URL, or the active profile) is
 always used instead.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.util
 import os
 import socket
@@ -43,9 +41,13 @@ def configured_api_url() -> str | None:
     return str(url) if url else None
 
 
-def _cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "teian" / "prefect"
+def temporary_server_home() -> Path:
+    """Where a temporary Prefect server keeps its database: teian's own cache
+    (TEIAN_CACHE_DIR, default ~/.cache/teian), never the user's ~/.prefect, which belongs to the
+    Prefect server and profiles they run themselves. It is kept between runs: a new database
+    is migrated at its first start, which takes longer than the run it serves."""
+    base = os.environ.get("TEIAN_CACHE_DIR") or Path.home() / ".cache" / "teian"
+    return Path(base).expanduser().resolve() / "prefect-server"
 
 
 def _free_port() -> int:
@@ -57,9 +59,8 @@ def _free_port() -> int:
 class TemporaryServer:
     """A Prefect API server in a child process for the length of one run."""
 
-    def __init__(self, data_location: str) -> None:
-        key = hashlib.sha256(data_location.encode()).hexdigest()[:16]
-        self.home = _cache_root() / key
+    def __init__(self) -> None:
+        self.home = temporary_server_home()
         self.port = _free_port()
         self.process: subprocess.Popen | None = None
 

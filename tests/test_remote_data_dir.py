@@ -83,7 +83,12 @@ def test_storage_round_trip(kind: str, tmp_path: Path, cache: Path, memory_url: 
     write_state(data, "s1", {"sha256": "abc"})
     append_fetch_log(data, "s1", {"n": 1})
     append_fetch_log(data, "s1", {"n": 2})
-    write_dataset(data, "request_targets", "s1", [{"source_id": "s1", "target": "総務省"}])
+    write_dataset(
+        data,
+        "request_targets",
+        "s1",
+        [{"source_id": "s1", "doc_id": "0123456789abcdef", "item_seq": 1, "target": "総務省"}],
+    )
 
     # a second DataDir with an empty cache sees everything: it lives at the location itself
     fresh_cache = tmp_path / "other-cache"

@@ -143,6 +143,8 @@ class DocumentInfo:
     publisher: str = ""
     fiscal_year: int | None = None
     edition: str | None = None
+    url: str | None = None  # where the catalog says it lives (cited in the published files)
+    retrieved_at: str | None = None  # when these bytes were fetched, ISO 8601 UTC
 
     @property
     def ids(self) -> dict[str, str]:
