@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 
 import pyarrow.parquet as pq
 
-from flows.store import DataDir, atomic_path, read_dataset
-from transforms.schemas import DATASETS, PIPELINE_VERSION, to_table
+from flows.store import DataDir, read_dataset, write_table
+from transforms.schemas import PIPELINE_VERSION, file_metadata, to_table
 from transforms.series import Edition, SeriesItem, link_editions
 
 SERIES_FILE = "all_sources"
@@ -30,6 +31,10 @@ SERIES_VERSION = "1"  # bumped when the linking rules change
 _INPUTS_KEY = b"teian.series_inputs"
 _ITEM_COLUMNS = ["item_seq", "title", "targets", "bureaus", "category"]
 _EDITION_COLUMNS = ["source_id", "doc_id", "fiscal_year", "edition"]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 def _publisher(data_dir: DataDir, source_id: str) -> str:
@@ -119,11 +124,12 @@ def refresh_series(data_dir: DataDir) -> dict | None:
     if not editions:
         data_dir.remove(path)
         return {"editions": 0, "items": 0, "series": 0}
-    table = to_table("request_series", rows).cast(DATASETS["request_series"])
-    table = table.replace_schema_metadata({_INPUTS_KEY: key.encode()})
-    with atomic_path(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
-    data_dir.upload(path)
+    metadata = file_metadata("request_series", SERIES_FILE, retrieved_at=_now())
+    metadata |= {
+        "teian.sources": json.dumps([source_id for source_id, _ in editions]),
+        _INPUTS_KEY.decode(): key,
+    }
+    write_table(data_dir, "request_series", SERIES_FILE, to_table("request_series", rows), metadata)
     return {
         "editions": len(editions),
         "items": len(rows),

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.store import open_data_dir, write_dataset
+from tests.fixtures.make_samples import TWO_SOURCES, only_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples"
@@ -49,6 +50,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The sample catalog published into a fresh data dir, by a user whose home is empty."""
     base = tmp_path_factory.mktemp("published")
     shutil.copytree(SAMPLES, base / "samples")
+    catalog = base / "samples" / "catalog.toml"
+    catalog.write_text(only_sources(catalog.read_text(encoding="utf-8"), TWO_SOURCES), "utf-8")
     home = base / "home"
     home.mkdir()
     result = teian(
@@ -310,7 +313,10 @@ def test_parquet_files_carry_descriptions_metadata_and_required_columns(
         meta = {k.decode(): v.decode() for k, v in schema.metadata.items()}
         assert meta["teian.source_id"] == path.stem and meta["teian.dataset"] == dataset
         assert meta["teian.pipeline_version"] and meta["teian.retrieved_at"].startswith("20")
-        assert meta["teian.url"].endswith(".pdf")
+        if dataset == "request_series":  # one file for every source: it names them all
+            assert json.loads(meta["teian.sources"]) == ["sample-teian-r7"]
+        else:
+            assert meta["teian.url"].endswith(".pdf")
         declared = {f.name for f in DATASETS[dataset] if not f.nullable}
         required = {
             name
