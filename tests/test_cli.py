@@ -14,12 +14,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def teian(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def teian(
+    *args: str, cwd: Path = ROOT, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "COLUMNS": "200",
+        **(extra_env or {}),
     }
     env.pop("PREFECT_API_URL", None)
     return subprocess.run(
@@ -98,11 +101,15 @@ def test_a_run_with_nothing_changed_runs_no_flow_and_fetches_once(
     data_dir = tmp_path / "data"
     cache = tmp_path / "cache"
     env = {"TEIAN_CACHE_DIR": str(cache)}
-    first = teian_env(env, "run", "--catalog", str(sample_catalog), "--data-dir", str(data_dir))
+    first = teian(
+        "run", "--catalog", str(sample_catalog), "--data-dir", str(data_dir), extra_env=env
+    )
     assert first.returncode == 0, first.stderr
     assert (cache / "prefect-server").is_dir()  # the first run needed a flow
     shutil.rmtree(cache)
-    again = teian_env(env, "run", "--catalog", str(sample_catalog), "--data-dir", str(data_dir))
+    again = teian(
+        "run", "--catalog", str(sample_catalog), "--data-dir", str(data_dir), extra_env=env
+    )
     assert again.returncode == 0, again.stderr
     assert again.stdout.count("unchanged") == 2
     assert not cache.exists()  # no Prefect server was started
@@ -120,25 +127,17 @@ def test_progress_is_a_line_per_document_when_stderr_is_not_a_terminal(
     assert "sample-teian-r7: extracted 4 pages in" in done.stderr
 
 
-def teian_env(extra: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", **extra}
-    env.pop("PREFECT_API_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "flows", *args], capture_output=True, text=True, cwd=ROOT, env=env
-    )
-
-
 def test_a_missing_file_is_reported_before_any_prefect_start_up(tmp_path: Path) -> None:
     catalog = tmp_path / "catalog.toml"
     catalog.write_text('[[source]]\nid = "gone"\ntitle = "t"\nurl = "missing.pdf"\n')
     cache = tmp_path / "cache"
-    done = teian_env(
-        {"TEIAN_CACHE_DIR": str(cache)},
+    done = teian(
         "run",
         "--catalog",
         str(catalog),
         "--data-dir",
         str(tmp_path / "d"),
+        extra_env={"TEIAN_CACHE_DIR": str(cache)},
     )
     assert done.returncode == 1
     assert done.stderr.count("gone: fetch: file not found") == 1  # one line, once
