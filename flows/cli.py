@@ -105,15 +105,6 @@ def _missing_catalog(catalog: Path) -> str:
     return line
 
 
-def _declares_indexes(catalog: Path) -> bool:
-    import tomllib
-
-    try:
-        return bool(tomllib.loads(catalog.read_text(encoding="utf-8")).get("index"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return False
-
-
 def _load_or_exit(catalog: Path):
     from flows.catalog import load_catalog
     from transforms.catalog import CatalogError
@@ -122,12 +113,12 @@ def _load_or_exit(catalog: Path):
         err.print(_missing_catalog(catalog), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     try:
-        sources = load_catalog(catalog)
+        entries = load_catalog(catalog)
     except CatalogError as exc:
         for problem in exc.problems:
             err.print(problem, markup=False, highlight=False)
         raise typer.Exit(2) from None
-    if not sources and not _declares_indexes(catalog):
+    if not entries.sources and not entries.indexes:
         err.print(
             f"catalog: {catalog} lists no sources (add a [[source]] entry: see the README, "
             "'Adding a source')",
@@ -136,7 +127,7 @@ def _load_or_exit(catalog: Path):
             soft_wrap=True,
         )
         raise typer.Exit(2)
-    return sources
+    return entries
 
 
 @app.command()
@@ -172,13 +163,12 @@ def run(
 ) -> None:
     """Fetch, extract, normalize, parse and publish every source of the catalog."""
     _quiet_prefect(verbose)
-    sources = _load_or_exit(catalog)
-    _check_only(sources, only, catalog)
+    entries = _load_or_exit(catalog)
     data = _data_dir_or_exit(data_dir)
-    selected = [s for s in sources if not only or s.id in set(only)]
+    _check_only(_known_ids(entries, data), only, catalog)
     state, result = _run_locked(
         data,
-        selected,
+        entries,
         catalog=str(catalog),
         data_dir=data.location,
         only=only,
@@ -197,8 +187,22 @@ def run(
     raise typer.Exit(1 if failed or (state is not None and not state.is_completed()) else 0)
 
 
-def _check_only(sources: list, only: list[str] | None, catalog: Path) -> None:
-    known = {s.id for s in sources}
+def _known_ids(entries, data) -> set[str]:  # noqa: ANN001 - a Catalog, a DataDir
+    """Ids `--only` may name: catalog sources, indexes, and what the indexes listed before."""
+    return {s.id for s in _all_sources(entries, data)} | {i.id for i in entries.indexes}
+
+
+def _all_sources(entries, data) -> list:  # noqa: ANN001 - a Catalog, a DataDir
+    """The catalog's sources, then those its indexes listed in earlier runs (no network)."""
+    from flows.discover import remembered_sources
+
+    found = list(entries.sources)
+    for index in entries.indexes:
+        found += remembered_sources(data, index)
+    return found
+
+
+def _check_only(known: set[str], only: list[str] | None, catalog: Path) -> None:
     unknown = [o for o in only or [] if o not in known]
     for source_id in unknown:
         err.print(f"--only {source_id}: no such source in {catalog}")
@@ -206,31 +210,29 @@ def _check_only(sources: list, only: list[str] | None, catalog: Path) -> None:
         raise typer.Exit(2)
 
 
-def _run_locked(data, selected: list, **params):  # noqa: ANN001, ANN202 - a DataDir; flow params
-    """Fetch first; run the flow (with a progress display) only for what needs it.
+def _run_locked(data, entries, **params):  # noqa: ANN001, ANN202 - a DataDir, a Catalog; flow params
+    """List the indexes and fetch first; run the flow (with a progress display) only for what
+    needs it.
 
     Returns (flow state or None when no flow ran, result). Sources found unchanged, or failed
     for good (a missing file, a 404: reported at once, before any Prefect start-up), are
-    decided here; the others go to the flow with the fetches already made. The data dir's lock
-    is taken here (the flow re-enters it), so a busy data dir fails at once, with one line.
+    decided here; the others go to the flow with the fetches already made, and so do indexes
+    that may list on a retry. The data dir's lock is taken here (the flow re-enters it), so a
+    busy data dir fails at once, with one line.
     """
     from flows.lock import DataDirBusy, data_dir_lock
-    from flows.precheck import precheck
 
     try:
         with data_dir_lock(data.root):
-            check = precheck(selected, data, params["force"])
-            _record_failures(data, selected, check)
+            listed, check, decided = _decide_before_flow(data, entries, params)
             rest = check.for_the_flow
-            decided = {o.source_id: asdict(o) for o in check.outcomes()}
-            if not rest:
-                lines = [decided[s.id] for s in selected]
-                return None, {
-                    "data_dir": data.location,
-                    "sources": lines,
-                    "reported": set(check.failed),
-                }
-            params = {**params, "only": [s.id for s in rest]}
+            if not rest and not listed.retry:
+                return None, _decided_result(data, listed, decided)
+            params = {
+                **params,
+                "only": [s.id for s in rest] + listed.retry,
+                "new_source_ids": [s.id for s in listed.new],
+            }
             with _prefect_api(data, params) as api:
                 fetched = [asdict(f) for f in check.fetched.values()]
                 state, result = _run_flow(api, params, fetched)
@@ -239,11 +241,47 @@ def _run_locked(data, selected: list, **params):  # noqa: ANN001, ANN202 - a Dat
         raise typer.Exit(1) from None
     if result is not None:
         ran = {r["source_id"]: r for r in result["sources"]}
+        ids = [s.id for s in listed.sources] + list(listed.failed) + list(ran)
         result["sources"] = [
-            decided.get(s.id) or ran[s.id] for s in selected if s.id in decided | ran
+            decided.get(k) or ran[k] for k in dict.fromkeys(ids) if k in decided | ran
         ]
-        result["reported"] = set(check.failed)
+        result["reported"] = set(check.failed) | set(listed.failed)
     return state, result
+
+
+def _decide_before_flow(data, entries, params: dict):  # noqa: ANN001, ANN202
+    """(indexes listed, sources fetched, summary lines decided): all before any Prefect import."""
+    from flows.discover import discover_all
+    from flows.precheck import precheck
+    from flows.summary import SourceOutcome
+
+    listed = discover_all(data, entries, params["only"], defaults.FETCH_TIMEOUT_SECONDS)
+    for index_id, error in listed.failed.items():
+        err.print(f"{index_id}: discover: {error}", markup=False, highlight=False)
+    check = precheck(listed.sources, data, params["force"])
+    _record_failures(data, listed.sources, check)
+    decided = {o.source_id: asdict(o) for o in check.outcomes()}
+    for index_id, error in listed.failed.items():
+        decided[index_id] = asdict(SourceOutcome(index_id, "failed", "discover", error))
+    return listed, check, decided
+
+
+def _decided_result(data, listed, decided: dict) -> dict:  # noqa: ANN001 - a DataDir, Discovered
+    """The result of a run that needed no flow; the series are put right if a run was killed
+    between publishing an edition and linking it."""
+    from flows.series import refresh_series, series_outdated
+
+    series = refresh_series(data) if series_outdated(data) else None
+    return {
+        "data_dir": data.location,
+        "sources": [decided[k] for k in [s.id for s in listed.sources] + list(listed.failed)],
+        "reported": {k for k, v in decided.items() if v["outcome"] == "failed"},
+        "new_sources": [
+            {"source_id": s.id, "index": s.index, "title": s.title, "url": s.url}
+            for s in listed.new
+        ],
+        "series": series,
+    }
 
 
 def _record_failures(data, selected: list, check) -> None:  # noqa: ANN001
@@ -382,6 +420,12 @@ def _print_summary(result: dict) -> None:
                 else f"{r['source_id']}: warning: {r['error']}"
             )
             (err if r["outcome"] == "failed" else out).print(line, markup=False, highlight=False)
+    for new in result.get("new_sources") or []:
+        out.print(
+            f"{new['source_id']}: new, listed by index {new['index']}: {new['title']}",
+            markup=False,
+            highlight=False,
+        )
     location = result["data_dir"]
     processed = f"{location.rstrip('/')}/processed"
     out.print(f"Datasets: {processed}/<dataset>/<source_id>.parquet")
@@ -409,10 +453,11 @@ def sources(
     """List the catalog with each source's last fetch and publish state."""
     from flows.store import read_fetch_log, read_state
 
-    items = _load_or_exit(catalog)
     data = _data_dir_or_exit(data_dir)
+    entries = _load_or_exit(catalog)
+    items = _all_sources(entries, data)
     table = Table(title=str(catalog))
-    for column in ("id", "kind", "year", "last fetch", "published", "status", "detail"):
+    for column in ("id", "kind", "year", "last fetch", "published", "status", "detail", "index"):
         table.add_column(column)
     for s in items:
         log = read_fetch_log(data, s.id)
@@ -431,8 +476,23 @@ def sources(
             published,
             state.get("status", "-"),
             detail,
+            s.index or "",
         )
     out.print(table)
+    _print_indexes(entries, data)
+
+
+def _print_indexes(entries, data) -> None:  # noqa: ANN001 - a Catalog, a DataDir
+    """One line per index: what it has listed so far, when, and its last error."""
+    from flows.store import read_index_state
+
+    for index in entries.indexes:
+        state = read_index_state(data, index.id) or {}
+        listed = (state.get("last_listed") or "never")[:19]
+        line = f"index {index.id}: {len(state.get('links', []))} document(s) listed, last {listed}"
+        if state.get("last_error"):
+            line += f"; last error: {state['last_error']}"
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 FormatOpt = Annotated[

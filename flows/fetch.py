@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
@@ -173,8 +174,11 @@ def _is_dns_failure(exc: BaseException) -> bool:
     )
 
 
-def _next_url(response: httpx.Response, url: str, seen: set[str]) -> str:
-    """Where a redirect points; refuses anything but http(s) and URLs already visited (a loop)."""
+def _next_url(
+    response: httpx.Response, url: str, seen: set[str], hosts: frozenset[str] | None = None
+) -> str:
+    """Where a redirect points; refuses anything but http(s), URLs already visited (a loop) and,
+    when `hosts` is given, any other host (a discovered link may not lead elsewhere)."""
     location = response.headers.get("location")
     if not location:
         raise FetchError(f"{url} returned HTTP {response.status_code} without a Location header")
@@ -190,17 +194,28 @@ def _next_url(response: httpx.Response, url: str, seen: set[str]) -> str:
         raise FetchError(f"{url}: redirect to an invalid URL {location[:100]!r} ({exc})") from None
     if target in seen:
         raise FetchError(f"{url}: redirect loop (back to {target})")
+    host = (urlparse(target).hostname or "").lower()
+    if hosts is not None and host not in hosts:
+        raise FetchError(
+            f"{url}: redirect to another host {host} refused (allowed: {', '.join(sorted(hosts))})"
+        )
     return target
 
 
 def _download(
-    url: str, tmp_dir: Path, headers: dict[str, str], timeout: float, max_bytes: int
+    url: str,
+    tmp_dir: Path,
+    headers: dict[str, str],
+    timeout: float,
+    max_bytes: int,
+    hosts: frozenset[str] | None = None,
+    check_head: Callable[[bytes, str], None] | None = None,
 ) -> tuple[Path | None, str, int, httpx.Response]:
     """Stream `url` to a temp file, following http(s) redirects by hand. Returns (None, …) on 304.
 
     Redirects are followed here rather than by httpx so that every hop is checked: only http and
     https (a remote server must never make us read a local file), at most MAX_REDIRECTS hops, and
-    a URL seen twice is a loop.
+    a URL seen twice is a loop. `check_head` judges the first bytes (default: a PDF's).
     """
     seen = {url}
     current = url
@@ -214,10 +229,12 @@ def _download(
             for _hop in range(MAX_REDIRECTS + 1):
                 with client.stream("GET", current, headers=headers) as response:
                     if response.status_code in (301, 302, 303, 307, 308):
-                        current = _next_url(response, url, seen)
+                        current = _next_url(response, url, seen, hosts)
                         seen.add(current)
                         continue
-                    return _receive(response, url, tmp_dir, max_bytes)
+                    return _receive(
+                        response, url, tmp_dir, max_bytes, check_head or _check_pdf_head
+                    )
             raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
     except httpx.UnsupportedProtocol as exc:
         raise FetchError(f"{url}: unsupported scheme refused ({exc})") from None
@@ -237,8 +254,27 @@ def _download(
         ) from None
 
 
+def download(
+    url: str,
+    tmp_dir: Path,
+    headers: dict[str, str],
+    timeout: float,
+    max_bytes: int,
+    hosts: frozenset[str] | None = None,
+    check_head: Callable[[bytes, str], None] | None = None,
+) -> tuple[Path | None, str, int, httpx.Response]:
+    """Any http(s) body (an index page) to a temp file, with every check a PDF gets: redirects
+    checked hop by hop (and kept to `hosts`), the size cap, the declared length; `check_head`
+    judges the first bytes. Returns (None, …) on 304. Raises FetchError / TransientFetchError."""
+    return _download(url, tmp_dir, headers, timeout, max_bytes, hosts, check_head)
+
+
 def _receive(
-    response: httpx.Response, url: str, tmp_dir: Path, max_bytes: int
+    response: httpx.Response,
+    url: str,
+    tmp_dir: Path,
+    max_bytes: int,
+    check_head: Callable[[bytes, str], None] = _check_pdf_head,
 ) -> tuple[Path | None, str, int, httpx.Response]:
     """Check the status and stream the body to a temp file that is removed unless it is a whole PDF."""
     if response.status_code == 304:
@@ -263,7 +299,7 @@ def _receive(
                 if len(head) < 1024:
                     head += chunk[: 1024 - len(head)]
                     if len(head) >= 5:
-                        _check_pdf_head(head, url)
+                        check_head(head, url)
                 size += len(chunk)
                 if size > max_bytes:
                     raise FetchError(f"{url} is over the {max_bytes}-byte cap")
@@ -271,7 +307,7 @@ def _receive(
                 digest.update(chunk)
         if size == 0:
             raise FetchError(f"{url} returned an empty body")
-        _check_pdf_head(head, url)
+        check_head(head, url)
         if declared and declared.isdigit() and size != int(declared):
             raise TransientFetchError(
                 f"{url} body is {size} bytes but Content-Length said {declared} (truncated download)"
@@ -337,7 +373,7 @@ def _fetch_http(
     previous = _last_success(data_dir, source.id, url)
     raw_dir = data_dir.raw_dir(source.id)
     tmp, sha256, size, response = _download(
-        url, raw_dir, _conditional_headers(previous), timeout, max_bytes
+        url, raw_dir, _conditional_headers(previous), timeout, max_bytes, allowed_hosts(source, url)
     )
     attempt.update(
         status=response.status_code,
@@ -360,6 +396,14 @@ def _fetch_http(
     path = data_dir.ensure_local(data_dir.raw_pdf(source.id, previous["sha256"]))
     attempt["bytes"] = path.stat().st_size
     return _result(source, path, attempt, "not-modified")
+
+
+def allowed_hosts(source: Source, url: str) -> frozenset[str] | None:
+    """Hosts a fetch of `url` may be redirected to: any, unless the source names its hosts (a
+    discovered link), and then those and the host of `url` itself (its archived copy)."""
+    if not source.hosts:
+        return None
+    return frozenset({*source.hosts, (urlparse(url).hostname or "").lower()})
 
 
 def _fetch_once(

@@ -24,16 +24,31 @@ from prefect.utilities.annotations import quote
 
 from flows import defaults, expected_failures
 from flows.catalog import load_catalog
+from flows.discover import (
+    known_links,
+    record_index_failure,
+    remember_listing,
+    remembered_sources,
+)
 from flows.extract import ExtractError, ExtractJob, Limits, RemotePdf, count_pages
 from flows.fetch import FetchError
 from flows.lock import data_dir_lock
 from flows.progress import report
 from flows.publish import record_failure
+from flows.series import series_outdated
 from flows.state import is_unchanged
 from flows.store import DataDir, open_data_dir
 from flows.summary import SourceOutcome, summary_markdown
-from flows.tasks import extract_task, fetch_task, normalize_task, parse_task, publish_task
-from transforms.catalog import Source
+from flows.tasks import (
+    extract_task,
+    fetch_task,
+    list_index_task,
+    normalize_task,
+    parse_task,
+    publish_task,
+    series_task,
+)
+from transforms.catalog import Catalog, Index, Source
 from transforms.records import FetchResult
 
 # A batch is one Prefect task (API round trips: little on a local server, up to a second on a
@@ -82,6 +97,8 @@ class RefreshRun:
     logger: Any
     ocr: str = defaults.OCR_MODE
     outcomes: list[SourceOutcome] = field(default_factory=list)
+    new_sources: list[Source] = field(default_factory=list)  # first listed by an index this run
+    series: dict | None = None  # request_series counts, when it was rebuilt
 
     @property
     def root(self) -> str:
@@ -92,6 +109,12 @@ class RefreshRun:
         self.logger.error("%s: %s failed: %s", source.id, stage, error)
         record_failure(self.data, source, fetch, stage, error)
         self.outcomes.append(SourceOutcome(source.id, "failed", stage, error))
+
+    def fail_index(self, index: Index, error: str) -> None:
+        """An index that could not be listed: its sources already known still run."""
+        self.logger.error("%s: discover failed: %s", index.id, error)
+        record_index_failure(self.data, index, error)
+        self.outcomes.append(SourceOutcome(index.id, "failed", "discover", error))
 
 
 @dataclass
@@ -213,21 +236,112 @@ def _published(run: RefreshRun, source: Source, fetch: FetchResult, counts: dict
     )
 
 
+def new_sources_markdown(run: RefreshRun) -> str:
+    """The documents the indexes listed for the first time in this run, with their outcome."""
+    if not run.new_sources:
+        return ""
+    outcome = {r.source_id: r.outcome for r in run.outcomes}
+    lines = [
+        "",
+        "## New documents found by the indexes",
+        "",
+        "| source | index | title | outcome | url |",
+        "|---|---|---|---|---|",
+    ]
+    for s in run.new_sources:
+        cells = [s.id, s.index or "", s.title, outcome.get(s.id, "not run"), s.url]
+        lines.append("| " + " | ".join(c.replace("|", "\\|")[:200] for c in cells) + " |")
+    return "\n".join(lines)
+
+
 def end_run(run: RefreshRun) -> Completed | Failed:
     """Publish the summary artifact; the run is Failed when any source failed."""
     try:
         create_markdown_artifact(
-            summary_markdown(run.outcomes),
+            summary_markdown(run.outcomes) + new_sources_markdown(run),
             key="teian-run-summary",
             description="Outcome of every source in this refresh run",
         )
     except Exception as exc:  # noqa: BLE001 - the artifact is a convenience, never a reason to fail
         run.logger.warning("could not publish the summary artifact: %s", exc)
     failed = [r.source_id for r in run.outcomes if r.outcome == "failed"]
-    result = {"data_dir": run.root, "sources": [asdict(r) for r in run.outcomes]}
+    result = {
+        "data_dir": run.root,
+        "sources": [asdict(r) for r in run.outcomes],
+        "new_sources": [
+            {"source_id": s.id, "index": s.index, "title": s.title, "url": s.url}
+            for s in run.new_sources
+        ],
+        "series": run.series,
+    }
     if failed:
         return Failed(message=f"{len(failed)} source(s) failed: {', '.join(failed)}", data=result)
     return Completed(message=f"{len(run.outcomes)} source(s) up to date", data=result)
+
+
+def discover_sources(
+    run: RefreshRun,
+    catalog: Catalog,
+    only: list[str] | None,
+    timeout: float,
+    retry_delays: list[float] | None,
+) -> list[Source]:
+    """The sources of this run: the catalog's, then every index's, listed now.
+
+    Indexes are fetched at once; their links get ids in catalog order, so ids never depend on
+    which page answered first. An index that fails is reported (the run ends Failed) and the
+    sources it listed before still run. `--only` names sources or indexes: an index named lists
+    itself and runs all its sources; a source named runs alone, and no index is fetched for it.
+    """
+    wanted = set(only or [])
+    lister = list_index_task
+    if retry_delays is not None:
+        lister = list_index_task.with_options(
+            retries=len(retry_delays), retry_delay_seconds=retry_delays
+        )
+    futures = {
+        i.id: lister.submit(i, run.root, timeout)
+        for i in catalog.indexes
+        if not wanted or i.id in wanted
+    }
+    taken, claimed = known_links(run.data, catalog)
+    sources = list(catalog.sources)
+    for index in catalog.indexes:
+        future = futures.get(index.id)
+        if future is not None:
+            future.wait()
+        if future is None or not future.state.is_completed():
+            if future is not None:
+                run.fail_index(index, error_of(future.state))
+            sources += remembered_sources(run.data, index)
+            continue
+        listing = future.state.result()
+        found = remember_listing(run.data, index, listing, catalog, taken, claimed)
+        for note in (*listing.notes, *found.notes):
+            run.logger.warning("%s", note)
+        for source in found.new:
+            run.logger.info("%s: new, listed by index %s: %s", source.id, index.id, source.url)
+        run.new_sources += found.new
+        sources += found.sources
+    return [s for s in sources if not wanted or s.id in wanted or s.index in wanted]
+
+
+def link_series(run: RefreshRun) -> None:
+    """Relink requests across editions when the published editions changed (a cheap check
+    when they did not), so `request_series` always matches the `requests` files."""
+    try:
+        if not series_outdated(run.data):
+            return
+    except Exception as exc:  # noqa: BLE001 - reported like any other stage failure
+        run.outcomes.append(SourceOutcome("request_series", "failed", "series", str(exc)))
+        return
+    state = series_task(run.root, return_state=True)
+    if state.is_completed():
+        run.series = state.result()
+    else:
+        error = error_of(state)
+        run.logger.error("request_series: series failed: %s", error)
+        run.outcomes.append(SourceOutcome("request_series", "failed", "series", error))
 
 
 @flow(
@@ -248,18 +362,21 @@ def refresh(
     fast_path: bool = True,
     prefetched: list[dict] | None = None,
     ocr: str = defaults.OCR_MODE,
+    new_source_ids: list[str] | None = None,
 ):
     """Bring every source's published datasets up to date with its current PDF.
 
     `prefetched` are fetches already made for this run (`teian run` fetches before it decides
     whether a flow is needed at all), as FetchResult fields; those sources are not fetched again.
     `ocr`: auto (OCR the pages without a text layer), off, or force (OCR every page).
+    `new_source_ids`: sources an index listed for the first time before the flow (`teian run`
+    lists the indexes first too), named as new in the run summary.
     """
     expected_failures.install()
-    sources = [s for s in load_catalog(catalog) if not only or s.id in set(only)]
+    entries = load_catalog(catalog)
     run = RefreshRun(
         open_data_dir(data_dir),
-        sources,
+        [],
         force,
         workers or default_workers(),
         Limits(time_seconds=time_limit, memory_mb=memory_limit_mb),
@@ -274,6 +391,9 @@ def refresh(
         )
     done = {f["source_id"]: FetchResult(**f) for f in prefetched or []}
     with data_dir_lock(run.data.root):
+        run.sources = sources = discover_sources(run, entries, only, fetch_timeout, retry_delays)
+        listed_before = set(new_source_ids or [])
+        run.new_sources += [s for s in sources if s.id in listed_before]
         fetches = {
             s.id: fetcher.submit(s, run.root, fetch_timeout) for s in sources if s.id not in done
         }
@@ -284,4 +404,5 @@ def refresh(
         for document in pending:
             if document is not None:
                 finish_document(run, document)
+        link_series(run)
     return end_run(run)

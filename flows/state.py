@@ -18,7 +18,9 @@ from transforms.version import PIPELINE_VERSION
 def source_fingerprint(source: Source) -> str:
     """Catalog fields that change the published rows; a change republishes the source."""
     fields = asdict(source)
-    fields.pop("password", None)
+    # not in any row: the password, and which index listed it and where it may redirect
+    for key in ("password", "index", "hosts"):
+        fields.pop(key, None)
     return hashlib.sha256(
         json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()[:16]

@@ -4,6 +4,7 @@
     data/raw/<source_id>/fetch-log.jsonl     append-only, one line per fetch attempt
     data/processed/<dataset>/<source_id>.parquet   published datasets, replaced atomically
     data/state/<source_id>.json              what is published for the source (hash, version)
+    data/state/indexes/<index_id>.json       every link an index has listed, first seen when
     data/work/                               scratch space for extraction batches
 
 Every write goes to a temporary file in the target's folder and is renamed into place, so a
@@ -125,6 +126,10 @@ class DataDir:
 
     def state_file(self, source_id: str) -> Path:
         return self.state_dir / f"{source_id}.json"
+
+    def index_state_file(self, index_id: str) -> Path:
+        """What an [[index]] has listed so far (a folder of its own: ids never clash)."""
+        return self.state_dir / "indexes" / f"{index_id}.json"
 
     def display(self, path: Path) -> str:
         """A path as the user knows it: under the URL for a remote data dir, not the cache."""
@@ -461,4 +466,16 @@ def append_fetch_log(data_dir: DataDir, source_id: str, record: dict) -> None:
     path = data_dir.fetch_log(source_id)
     data_dir.download(path)
     append_jsonl(path, record)
+    data_dir.upload(path)
+
+
+def read_index_state(data_dir: DataDir, index_id: str) -> dict | None:
+    """The links an index has listed in earlier runs (never dropped), or None before its first."""
+    path = data_dir.index_state_file(index_id)
+    return read_json(path) if data_dir.download(path) else None
+
+
+def write_index_state(data_dir: DataDir, index_id: str, state: dict) -> None:
+    path = data_dir.index_state_file(index_id)
+    write_json(path, state)
     data_dir.upload(path)

@@ -1,7 +1,9 @@
 """The Prefect tasks of the refresh flow, one per stage: fetch, extract, normalize, parse, publish.
 
 Tasks are coarse (a source, a batch of pages, a document) because each costs Prefect API round
-trips; each is named after what it works on, so the UI reads "extract tokyo-… p.1–64". The work
+trips; each is named after what it works on, so the UI reads "extract tokyo-… p.1–64". Before
+the sources, each catalog [[index]] is listed (discover); after them, requests are linked across
+editions (request-series). The work
 itself lives in the stage modules (flows.fetch, flows.extract, flows.publish); a task only opens
 the data dir and reports progress.
 """
@@ -16,6 +18,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 
+from flows.discover import IndexListing, list_index
 from flows.extract import ExtractJob, extract_batch, extract_batch_to_file
 from flows.fetch import TransientFetchError, fetch_source
 from flows.progress import report
@@ -26,8 +29,9 @@ from flows.publish import (
     publish_document,
     stage_document,
 )
+from flows.series import refresh_series
 from flows.store import open_data_dir
-from transforms.catalog import Source
+from transforms.catalog import Index, Source
 from transforms.records import BatchRef, FetchResult
 
 
@@ -142,3 +146,24 @@ def publish_task(
 ) -> dict:
     report(source.id, "publish", 0, 0)
     return publish_document(open_data_dir(data_root), source, fetch, staged)
+
+
+@task(
+    name="discover",
+    task_run_name="discover {index.id}",
+    retries=3,
+    retry_delay_seconds=[2, 8, 30],
+    retry_condition_fn=_retry_transient,
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
+def list_index_task(index: Index, data_root: str, timeout: float) -> IndexListing:
+    """Fetch an index page (or the archive's listing) and choose its links; retried like a fetch."""
+    report(index.id, "discover", 0, 1)
+    return list_index(index, open_data_dir(data_root), timeout)
+
+
+@task(name="request-series", cache_policy=NO_CACHE, persist_result=False)
+def series_task(data_root: str) -> dict | None:
+    """Link every edition's requests into series, when the published editions changed."""
+    return refresh_series(open_data_dir(data_root))

@@ -11,6 +11,7 @@ import pytest
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
+from tests.fixtures.make_samples import ONE_EDITION, only_sources  # noqa: E402
 from tests.httpserver import FixtureServer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +46,20 @@ def sample_pdf_bytes() -> dict[str, bytes]:
 
 @pytest.fixture()
 def sample_catalog(tmp_path: Path) -> Path:
-    """A copy of the bundled sample catalog and PDFs in a temp folder, free to modify."""
+    """A copy of the bundled sample (its sources of `ONE_EDITION`) in a temp folder, free to
+    modify."""
     folder = tmp_path / "samples"
+    shutil.copytree(SAMPLES, folder)
+    catalog = folder / "catalog.toml"
+    catalog.write_text(
+        only_sources(catalog.read_text(encoding="utf-8"), ONE_EDITION), encoding="utf-8"
+    )
+    return catalog
+
+
+@pytest.fixture()
+def bundled_catalog(tmp_path: Path) -> Path:
+    """A copy of the whole bundled sample catalog (every edition), as `make run` reads it."""
+    folder = tmp_path / "bundled"
     shutil.copytree(SAMPLES, folder)
     return folder / "catalog.toml"

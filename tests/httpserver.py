@@ -38,6 +38,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     hits: int = 0
     request_headers: list[dict[str, str]] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)  # as requested, query string included
 
 
 class FixtureServer:
@@ -61,6 +62,7 @@ class FixtureServer:
                     return
                 route.hits += 1
                 route.request_headers.append(dict(self.headers))
+                route.paths.append(self.path)
                 if route.delay:
                     time.sleep(route.delay)
                 if route.reset:

@@ -335,7 +335,10 @@ def test_parquet_files_carry_descriptions_metadata_and_required_columns(
         meta = {k.decode(): v.decode() for k, v in schema.metadata.items()}
         assert meta["teian.source_id"] == path.stem and meta["teian.dataset"] == dataset
         assert meta["teian.pipeline_version"] and meta["teian.retrieved_at"].startswith("20")
-        assert meta["teian.url"].endswith(".pdf")
+        if dataset == "request_series":  # one file for every source: it names them all
+            assert json.loads(meta["teian.sources"]) == ["sample-teian-r7"]
+        else:
+            assert meta["teian.url"].endswith(".pdf")
         declared = {f.name for f in DATASETS[dataset] if not f.nullable}
         required = {
             name

@@ -32,6 +32,7 @@ from report.model import (
     summarize_document,
 )
 from report.render import render_page
+from tests.fixtures.make_samples import ONE_EDITION, only_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples"
@@ -387,6 +388,9 @@ def run_sample_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = root / "data"
     if not (data_dir / "processed" / "documents").exists():
         shutil.copytree(SAMPLES, root / "samples", dirs_exist_ok=True)
+        catalog = root / "samples" / "catalog.toml"
+        text = only_sources(catalog.read_text(encoding="utf-8"), ONE_EDITION)
+        catalog.write_text(text, encoding="utf-8")
         state, result = run_refresh(
             catalog=str(root / "samples" / "catalog.toml"), data_dir=str(data_dir), workers=1
         )

@@ -22,6 +22,7 @@ from tests.fixtures.teian_doc import (
     VARIANTS,
     TeianDocument,
     TeianItem,
+    overview_themes,
     variant_document,
     write_teian_pdf,
 )
@@ -30,9 +31,11 @@ from transforms.extract.page import extract_page
 from transforms.kinds.teian import (
     RequestItem,
     category_name,
+    parse_overview,
     parse_requests,
     parse_toc,
     split_names,
+    without_margin_tabs,
 )
 from transforms.normalize.text import join_wrapped, normalize_text
 from transforms.records import DocumentInfo, PageRecord
@@ -183,6 +186,38 @@ def test_variant_exercises_what_it_claims(parsed: Parsed) -> None:
     if style.letter_spaced_categories:
         spaced = " ".join(parsed.doc.items[0].category.split("　")[-1])
         assert spaced in raws
+    if parsed.doc.overview:
+        overview = parse_overview(without_margin_tabs(parsed.pages))
+        assert overview is not None
+        printed = [
+            (
+                no,
+                _nz(name),
+                [
+                    (_nz(f"○ {t}"[: parsed.doc.style.chars_per_line])[2:], _nz(g))
+                    for t, g in bullets
+                ],
+            )
+            for no, name, bullets in overview_themes(parsed.doc.items)
+        ]
+        got = [(t.no, t.name, list(zip(t.bullets, t.gists, strict=True))) for t in overview.themes]
+        assert got == printed
+        long_title = _nz(parsed.doc.items[2].title)
+        shortened = overview.themes[1].bullets[0]
+        assert shortened != long_title and long_title.startswith(shortened), "a shortened bullet"
+    if parsed.doc.margin_tab:
+        tab = parsed.doc.margin_tab
+        # vertical text read in order gives the tab as one line; read line by line, one
+        # character per line (the page-text tests below feed that form)
+        on_pages = [
+            p
+            for p in parsed.pages
+            if tab in p["text_raw"].split("\n") or "\n".join(tab) in p["text_raw"]
+        ]
+        assert len(on_pages) == len(parsed.pages) - 1  # every page but the cover
+        for item in parsed.items:
+            assert tab not in item.text.replace("\n", "")
+            assert not set(item.text.split("\n")) & set(tab)
 
 
 def test_font_embedding_matches_the_style(parsed: Parsed) -> None:
@@ -672,3 +707,114 @@ def test_title_at_the_foot_of_a_page_and_its_blocks_on_the_next() -> None:
         ("観光の振興", "II 観光", 2, 3),
     ]
     assert "観光" not in items[0].text
+
+
+# -- an 一括版: the 概要 and the margin tab ------------------------------------------------------------
+
+_OVERVIEW = [
+    "最重点事項の概要",
+    "１　安全・安心",
+    "○　防災対策の推進",
+    "国が取り組む施策の明確化と着実な実施",
+    "○　観光の振興",
+]
+
+
+def _ikkatsu(overview: list[str], second_category: str = "Ⅰ　安全") -> list[dict]:
+    first = _item_lines("１　防災対策の推進", "＜", "＞", ("（", "）"), "　")
+    second = _item_lines("２　観光の振興", "＜", "＞", ("（", "）"), "　")
+    toc = ["目次", "Ⅰ　安全", "１　防災対策の推進・・・・ 1"]
+    if second_category != "Ⅰ　安全":
+        toc.append(second_category)
+    toc.append("２　観光の振興・・・・ 1")
+    body = ["Ⅰ　安全", *first]
+    if second_category != "Ⅰ　安全":
+        body.append(second_category)
+    return [_page(1, toc), _page(2, overview), _page(3, [*body, *second], "1")]
+
+
+def test_overview_is_a_cross_check_not_items() -> None:
+    items, warnings = parse_requests(_ikkatsu(_OVERVIEW), TAXONOMY)
+    assert warnings == []
+    assert [i.title for i in items] == ["防災対策の推進", "観光の振興"]
+    assert all("概要" not in i.text and "○" not in i.text for i in items)
+
+
+@pytest.mark.parametrize(
+    ("overview", "category", "expected"),
+    [
+        (_OVERVIEW[:4], "Ⅰ　安全", "item 2 '観光の振興' is not in the 概要"),
+        (
+            [*_OVERVIEW, "○　子育て支援の充実"],
+            "Ⅰ　安全",
+            "概要 lists '子育て支援の充実' (theme 1 安全・安心) but no such item was found",
+        ),
+        (
+            [*_OVERVIEW[:4], "２　観光", "観光の振興を図る", "○　観光の振興"],
+            "Ⅱ　安全・安心",
+            "under 'II 安全・安心' but 概要 lists it under theme 2 観光",
+        ),
+    ],
+    ids=["item-missing-from-overview", "bullet-without-item", "other-theme"],
+)
+def test_overview_disagreements_are_warnings(
+    overview: list[str], category: str, expected: str
+) -> None:
+    items, warnings = parse_requests(_ikkatsu(overview, category), TAXONOMY)
+    assert len(items) == 2
+    assert any(expected in w for w in warnings), warnings
+
+
+def test_overview_bullets_may_shorten_or_wrap_the_titles() -> None:
+    overview = [
+        "概　要",
+        "1 安全・安心",
+        "○　首都直下地震等に備えた防災対",
+        "策の推進",
+        "○　観光の振興",
+        "国と都が連携した観光施策の展開",
+    ]
+    pages = _ikkatsu(overview)
+    for page in pages[0], pages[2]:
+        page["text"] = page["text"].replace(
+            "防災対策の推進", "首都直下地震等に備えた防災対策の推進"
+        )
+    found = parse_overview(pages)
+    assert found is not None
+    assert found.themes[0].bullets == ["首都直下地震等に備えた防災対", "観光の振興"]
+    assert found.themes[0].gists == ["策の推進", "国と都が連携した観光施策の展開"]
+    assert parse_requests(pages, TAXONOMY)[1] == []
+
+
+@pytest.mark.parametrize("one_line", [False, True], ids=["one-char-per-line", "one-line"])
+def test_a_margin_tab_is_not_item_text(one_line: bool) -> None:
+    """「最重点事項」 down the page edge: its characters come between the body's lines (or, read
+    as vertical text, as one line of their own), even inside a wrapped paragraph."""
+    lines = _item_lines("１　防災対策の推進", "＜", "＞", ("（", "）"), "　")
+    lines[4:5] = ["　大会を成功させ、国と連携するこ", "と。"]
+    tab = ["最重点事項"] if one_line else list("最重点事項")
+
+    def with_tab(body: list[str], at: int) -> list[str]:
+        return (
+            body[:at]
+            + (tab if one_line else [tab[0]])
+            + body[at : at + 1]
+            + ([] if one_line else tab[1:])
+            + body[at + 1 :]
+        )
+
+    toc = _page(1, ["目次", *with_tab(["１　防災対策の推進・・・・ 1"], 0)])
+    pages = [toc, _page(2, with_tab(lines[:6], 5), "1"), _page(3, with_tab(lines[6:], 1), "2")]
+    [item], warnings = parse_requests(pages, TAXONOMY)
+    assert warnings == []
+    assert item.summary == "大会を成功させ、国と連携すること。"
+    assert item.demands == ["財政支援を行うこと。", "連携すること。"]
+    assert not set(item.text.split("\n")) & {"最", "重", "点", "事", "項", "最重点事項"}
+
+
+def test_single_characters_that_are_not_a_tab_stay() -> None:
+    lines = _item_lines("１　防災対策の推進", "＜", "＞", ("（", "）"), "　")
+    lines[6:7] = ["　準備が必要であ", "る"]  # a paragraph whose last line is one character
+    toc = _page(1, ["目次", "１　防災対策の推進・・・・ 1"])
+    [item], warnings = parse_requests([toc, _page(2, lines, "1")], TAXONOMY)
+    assert item.background == "準備が必要である"

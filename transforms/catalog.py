@@ -53,6 +53,8 @@ class Source:
     archive: bool = False
     archive_url: str | None = None
     password: str | None = None
+    index: str | None = None  # the [[index]] that discovered it; None for a catalog entry
+    hosts: tuple[str, ...] = ()  # hosts its URL may redirect to; empty: any
 
     @property
     def is_remote(self) -> bool:
@@ -141,17 +143,17 @@ def _check_urls(
     return url, archive_url, problems
 
 
-def parse_catalog(text: str, base_dir: Path | None = None) -> list[Source]:
+def parse_catalog(text: str, base_dir: Path | None = None) -> Catalog:
     """Parse catalog TOML text; relative paths are resolved against `base_dir` (the catalog's folder)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError([f"catalog: not valid TOML: {exc}"]) from None
     problems: list[str] = []
-    top_extra = set(data) - {"source"}
+    top_extra = set(data) - {"source", "index"}
     if top_extra:
         problems.append(
-            f"catalog: unknown top-level keys {sorted(top_extra)} (expected [[source]] tables)"
+            f"catalog: unknown top-level keys {sorted(top_extra)} (expected [[source]] and [[index]] tables)"
         )
     entries = data.get("source", [])
     if not isinstance(entries, list):
@@ -180,6 +182,196 @@ def parse_catalog(text: str, base_dir: Path | None = None) -> list[Source]:
                 password=entry.get("password"),
             )
         )
+    indexes = parse_indexes(data.get("index", []), seen, problems)
     if problems:
         raise CatalogError(problems)
-    return sources
+    return Catalog(tuple(sources), tuple(indexes))
+
+
+# -- [[index]]: pages (or an archive listing) that link to the documents -------------------------
+
+INDEX_KEYS = {
+    "id",
+    "url",
+    "archive_prefix",
+    "kind",
+    "publisher",
+    "link",
+    "hosts",
+    "fiscal_year",
+    "edition",
+    "archive",
+    "max_links",
+}
+DEFAULT_LINK = r"(?i)\.pdf$"
+DEFAULT_MAX_LINKS = 200
+_HOST = re.compile(r"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class Index:
+    """A page that lists documents, or a URL prefix whose captures the Internet Archive lists.
+
+    Each run reads it and treats every link it finds (that passes `link` and `hosts`) as a source
+    of `kind`, with the id `<id>-<slug of the file name>`.
+    """
+
+    id: str
+    kind: str = "generic"
+    url: str | None = None
+    archive_prefix: str | None = None
+    publisher: str = ""
+    link: str = DEFAULT_LINK
+    hosts: tuple[str, ...] = ()
+    fiscal_year: int | None = None
+    edition: str | None = None
+    archive: bool = False
+    max_links: int = DEFAULT_MAX_LINKS
+
+    @property
+    def allowed_hosts(self) -> tuple[str, ...]:
+        """Hosts links may point to: `hosts`, or else the index page's (or prefix's) own host."""
+        if self.hosts:
+            return self.hosts
+        if self.url:
+            own = (urlparse(self.url).hostname or "").lower()
+            return (own,) if own else ()
+        # the archive files a capture of example.jp under www.example.jp and the other way round
+        own = prefix_host(self.archive_prefix or "") or ""
+        bare = own.removeprefix("www.")
+        return tuple(dict.fromkeys([own, bare, f"www.{bare}"])) if own else ()
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What a catalog file holds: documents named one by one, and indexes that list more."""
+
+    sources: tuple[Source, ...] = ()
+    indexes: tuple[Index, ...] = ()
+
+
+def prefix_host(prefix: str) -> str | None:
+    """The host of an archive prefix such as "www.example.jp/kouiki/teian/" (scheme optional)."""
+    bare = re.sub(r"^https?://", "", prefix.strip(), flags=re.I)
+    host = bare.split("/", 1)[0].split(":", 1)[0].lower()
+    return host or None
+
+
+def _is_year(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1868 <= value <= 2200
+
+
+def _index_location_problems(entry: dict, where: str) -> list[str]:
+    """An index has exactly one of `url` (http or https) and `archive_prefix` (host/path)."""
+    url, prefix = entry.get("url"), entry.get("archive_prefix")
+    if (url is None) == (prefix is None):
+        return [f"{where}: give exactly one of url and archive_prefix"]
+    if url is not None:
+        parsed = urlparse(url) if isinstance(url, str) else None
+        if (
+            parsed is None
+            or parsed.scheme not in ("http", "https")
+            or not parsed.hostname
+            or any(c.isspace() for c in url)
+        ):
+            return [f"{where}: url {url!r} must be an http(s) URL of the index page"]
+        return []
+    if (
+        not isinstance(prefix, str)
+        or not prefix_host(prefix)
+        or any(c.isspace() or c == "*" for c in prefix)
+        or not _HOST.match(prefix_host(prefix) or "")
+    ):
+        return [
+            f"{where}: archive_prefix {prefix!r} must be host/path, such as www.example.jp/docs/"
+        ]
+    return []
+
+
+def _index_value_problems(entry: dict, where: str) -> list[str]:
+    """Problems with an index's link pattern, hosts, kind and plain fields."""
+    problems: list[str] = []
+    link = entry.get("link", DEFAULT_LINK)
+    if not isinstance(link, str):
+        problems.append(f"{where}: link must be a regular expression (a string)")
+    else:
+        try:
+            re.compile(link)
+        except re.error as exc:
+            problems.append(f"{where}: link {link!r} is not a valid regular expression ({exc})")
+    hosts = entry.get("hosts", [])
+    if not isinstance(hosts, list) or not all(
+        isinstance(h, str) and _HOST.match(h.lower()) for h in hosts
+    ):
+        problems.append(f'{where}: hosts must be a list of host names, such as ["www.example.jp"]')
+    kind = entry.get("kind", "generic")
+    if kind not in available_kinds():
+        problems.append(f"{where}: kind {kind!r} is not one of {', '.join(available_kinds())}")
+    for key in ("publisher", "edition"):
+        if key in entry and not isinstance(entry[key], str):
+            problems.append(f"{where}: {key} must be a string")
+    if "fiscal_year" in entry and not _is_year(entry["fiscal_year"]):
+        problems.append(f"{where}: fiscal_year must be a year such as 2014")
+    if not isinstance(entry.get("archive", False), bool):
+        problems.append(f"{where}: archive must be true or false")
+    max_links = entry.get("max_links", DEFAULT_MAX_LINKS)
+    if (
+        isinstance(max_links, bool)
+        or not isinstance(max_links, int)
+        or not 1 <= max_links <= 10_000
+    ):
+        problems.append(f"{where}: max_links must be a number from 1 to 10000")
+    return problems
+
+
+def _index_entry(entry: object, number: int, seen: set[str]) -> tuple[Index | None, list[str]]:
+    """One [[index]] table checked: the Index, or None and every problem found."""
+    if not isinstance(entry, dict):
+        return None, [f"index #{number}: must be a table ([[index]])"]
+    iid = entry.get("id") if isinstance(entry.get("id"), str) else None
+    where = f"index {iid!r}" if iid else f"index #{number}"
+    problems: list[str] = []
+    unknown = set(entry) - INDEX_KEYS
+    if unknown:
+        problems.append(f"{where}: unknown keys {sorted(unknown)}")
+    if iid is None:
+        problems.append(f"{where}: missing required key 'id' (a string)")
+    elif not ID_PATTERN.match(iid):
+        problems.append(f"{where}: id must match [a-z0-9-]+")
+    elif iid in seen:
+        problems.append(f"{where}: duplicate id (ids of sources and indexes must differ)")
+    if iid:
+        seen.add(iid)
+    problems += _index_location_problems(entry, where) + _index_value_problems(entry, where)
+    if problems:
+        return None, problems
+    return (
+        Index(
+            id=iid or "",
+            kind=entry.get("kind", "generic"),
+            url=entry.get("url"),
+            archive_prefix=entry.get("archive_prefix"),
+            publisher=entry.get("publisher", ""),
+            link=entry.get("link", DEFAULT_LINK),
+            hosts=tuple(h.lower() for h in entry.get("hosts", [])),
+            fiscal_year=entry.get("fiscal_year"),
+            edition=entry.get("edition"),
+            archive=entry.get("archive", False),
+            max_links=entry.get("max_links", DEFAULT_MAX_LINKS),
+        ),
+        [],
+    )
+
+
+def parse_indexes(entries: object, seen: set[str], problems: list[str]) -> list[Index]:
+    """The [[index]] tables, checked like sources: every problem is added to `problems`."""
+    if not isinstance(entries, list):
+        problems.append("catalog: 'index' must be an array of tables ([[index]])")
+        return []
+    indexes: list[Index] = []
+    for number, entry in enumerate(entries, start=1):
+        index, found = _index_entry(entry, number, seen)
+        problems += found
+        if index is not None:
+            indexes.append(index)
+    return indexes

@@ -9,7 +9,10 @@ spaces between CJK characters closed up), which is why the patterns are written 
 The 目次 is parsed as well, for two reasons: it names the categories (分野), which is the only way
 to recognise an unnumbered, letter-spaced heading once its spaces are gone, and it lists every item
 with its printed page, so a document whose layout fooled the parser is reported (warnings), never
-published as if it were complete.
+published as if it were complete. An 一括版 also opens with a 概要 (numbered themes, each item a ○
+bullet with a one-line gist): it is read the same way, as a second list to check the items
+against, and never as items. A margin tab printed down the page edge (「最重点事項」) is dropped
+from the page text first, whether its characters come one per line or as one line.
 
 Limits, each reported rather than hidden where it can be: only text is read (no font sizes or
 positions), so a table whose rows carry no figures stays in `background` unless the pages carry
@@ -25,9 +28,12 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rapidfuzz.distance import Indel
+
 from transforms.normalize.figures import is_figure, is_nil, page_number_line
 from transforms.normalize.text import join_wrapped, normalize_text
 from transforms.records import DocumentInfo, Parsed
+from transforms.series import category_key
 from transforms.tags import load_default_taxonomy, tags_for
 
 _OPEN = r"[(（<＜〈《【\[〔]"
@@ -620,18 +626,183 @@ def _item_heads(
     return items, starts, ends
 
 
+# -- margin tabs ------------------------------------------------------------------------------------
+
+# Labels printed as a tab down the page edge of some editions; found by frequency too (below).
+_MARGIN_TABS = ("最重点事項",)
+_TAB_CHAR = re.compile(r"^[\u3041-\u30ff\u3400-\u9fff々]$")
+
+
+def _single_chars(lines: list[str]) -> list[tuple[int, str]]:
+    """(line index, character) of the lines that are one kana or kanji and nothing else."""
+    return [(i, line.strip()) for i, line in enumerate(lines) if _TAB_CHAR.match(line.strip())]
+
+
+def _tab_labels(pages: list[list[str]]) -> set[str]:
+    """Margin tab labels: the known ones, and any word spelled one character per line on two or
+    more pages (vertical text in a margin arrives that way: one line per character)."""
+    counts: dict[str, int] = defaultdict(int)
+    for lines in pages:
+        spelled = "".join(ch for _, ch in _single_chars(lines))
+        if len(spelled) >= 2:
+            counts[spelled] += 1
+    return set(_MARGIN_TABS) | {word for word, n in counts.items() if n >= 2}
+
+
+def _drop_tab(lines: list[str], labels: set[str]) -> list[str]:
+    """A page's lines without its margin tab, whether its characters came one per line (between
+    or among the body's lines) or as one line."""
+    drop: set[int] = {i for i, line in enumerate(lines) if _squeeze(line) in labels}
+    singles = _single_chars(lines)
+    spelled = "".join(ch for _, ch in singles)
+    for label in sorted(labels, key=len, reverse=True):
+        start = spelled.find(label)
+        while start >= 0:
+            drop.update(i for i, _ in singles[start : start + len(label)])
+            start = spelled.find(label, start + len(label))
+    return [line for i, line in enumerate(lines) if i not in drop]
+
+
+def without_margin_tabs(pages: list[dict]) -> list[dict]:
+    """Pages whose text no longer holds a margin tab (「最重点事項」 printed down the edge)."""
+    per_page = [(page.get("text") or "").split("\n") for page in pages]
+    labels = _tab_labels(per_page)
+    cleaned = []
+    for page, lines in zip(pages, per_page, strict=True):
+        kept = _drop_tab(lines, labels)
+        cleaned.append(page if len(kept) == len(lines) else {**page, "text": "\n".join(kept)})
+    return cleaned
+
+
+# -- 概要 --------------------------------------------------------------------------------------------
+
+_OVERVIEW_HEADING = re.compile(r"^(?:\S{0,12}の)?概要$")
+_THEME = re.compile(r"^(?P<no>[0-9]{1,2})[.．]?\s+(?P<name>\S.{0,60})$")
+_BULLET = re.compile(r"^[○◯〇●◎◆◇■□]\s*(?P<text>\S.*)$")
+
+
+@dataclass
+class Theme:
+    """One numbered theme of the 概要: its name and its ○ bullets, each with the gist printed
+    under it (「○ 首都直下地震等への備え」 / 「国が取り組む施策の明確化と着実な実施…」).
+
+    A bullet that wraps cannot be told from its gist without the layout, so a wrapped bullet's
+    second line is read as its gist; the cross-check reads the two together.
+    """
+
+    no: str
+    name: str
+    bullets: list[str] = field(default_factory=list)
+    gists: list[str] = field(default_factory=list)  # one per bullet, "" where none is printed
+    lead: str = ""  # text between the theme's heading and its first bullet
+
+
+@dataclass
+class Overview:
+    """The 概要 an 一括版 opens with: not items, a second list of them to check against."""
+
+    themes: list[Theme]
+    first_page: int
+    last_page: int
+
+
+def _overview_pages(pages: list[dict]) -> list[dict]:
+    """The pages of the 概要: from a page headed 「概要」/「…の概要」 while they hold themes or
+    bullets and no item block or 目次."""
+    start = None
+    for index, page in enumerate(pages[:10]):
+        lines = [_squeeze(line) for line in (page.get("text") or "").split("\n") if line.strip()]
+        if any(_OVERVIEW_HEADING.match(line) for line in lines[:5]):
+            start = index
+            break
+    if start is None:
+        return []
+    found = [pages[start]]
+    for page in pages[start + 1 :]:
+        lines = [line.strip() for line in (page.get("text") or "").split("\n") if line.strip()]
+        if any(
+            _TARGETS_START.match(x) or _TOC_HEADING.match(_squeeze(x)) for x in lines
+        ) or not any(_BULLET.match(x) for x in lines):
+            break
+        found.append(page)
+    return found
+
+
+def parse_overview(pages: list[dict]) -> Overview | None:
+    """The 概要: numbered themes, each with its ○ bullets and the gist under each."""
+    found = _overview_pages(pages)
+    themes: list[Theme] = []
+    for page in found:
+        lines = [line.strip() for line in (page.get("text") or "").split("\n") if line.strip()]
+        for line in _strip_footer(lines, page.get("page_label")):
+            theme, bullet = _THEME.match(line), _BULLET.match(line)
+            if theme and not line.endswith("。"):
+                themes.append(Theme(theme.group("no"), _squeeze(theme.group("name"))))
+            elif bullet and themes:
+                themes[-1].bullets.append(bullet.group("text"))
+                themes[-1].gists.append("")
+            elif themes and themes[-1].bullets:
+                themes[-1].gists[-1] = _join([themes[-1].gists[-1], line])
+            elif themes:
+                themes[-1].lead = _join([themes[-1].lead, line])
+    if not themes:
+        return None
+    return Overview(themes, found[0]["page_number"], found[-1]["page_number"])
+
+
+def _same_request(bullet: str, title: str) -> bool:
+    """A 概要 bullet names an item when it is its title, a shortening of it, or a close wording."""
+    a, b = _squeeze(bullet), _squeeze(title)
+    if a == b or (min(len(a), len(b)) >= 6 and (a in b or b in a)):
+        return True
+    return Indel.normalized_similarity(a, b) >= 0.8
+
+
+def cross_check_overview(items: list[RequestItem], overview: Overview | None) -> list[str]:
+    """Compare the items with the 概要: bullets with no item, items in no bullet, and items under
+    a category that the 概要 names as another theme."""
+    if overview is None:
+        return []
+    warnings: list[str] = []
+    unmatched = list(items)
+    names = {category_key(t.name) for t in overview.themes}
+    for theme in overview.themes:
+        for bullet, gist in zip(theme.bullets, theme.gists, strict=True):
+            found = next((i for i in unmatched if _same_request(bullet, i.title)), None)
+            found = found or next(
+                (i for i in unmatched if _same_request(_join([bullet, gist]), i.title)), None
+            )
+            if found is None:
+                warnings.append(
+                    f"概要 lists {bullet[:40]!r} (theme {theme.no} {theme.name}) but no such item was found"
+                )
+                continue
+            unmatched.remove(found)
+            key = category_key(found.category)
+            if key in names and key != category_key(theme.name):
+                warnings.append(
+                    f"item {found.item_seq} {found.title[:30]!r}: under {found.category!r} but 概要 lists it under theme {theme.no} {theme.name}"
+                )
+    for item in unmatched:
+        warnings.append(f"item {item.item_seq} {item.title[:40]!r} is not in the 概要")
+    return warnings
+
+
 def parse_requests(
     pages: list[dict], taxonomy: dict[str, list[str]]
 ) -> tuple[list[RequestItem], list[str]]:
     """Request items of a 提案要求 document, and warnings when the result cannot be trusted.
 
     Warnings cover items with a missing part and every disagreement with the 目次 (items found
-    vs listed, titles, printed pages); the caller records them, so a document parsed only in part
+    vs listed, titles, printed pages) and with the 概要 (bullets and items); the caller records them, so a document parsed only in part
     is visible as such rather than silently short.
     """
-    pages = sorted(pages, key=lambda p: p["page_number"])
+    pages = without_margin_tabs(sorted(pages, key=lambda p: p["page_number"]))
     toc = parse_toc(pages)
+    overview = parse_overview(pages)
     first_page = toc.last_page + 1 if toc else (pages[0]["page_number"] if pages else 1)
+    if overview is not None:
+        first_page = max(first_page, overview.last_page + 1)
     known = tuple(_squeeze(c) for c in toc.categories) if toc else ()
     toc_titles = {_squeeze(e.title) for e in toc.entries} if toc else set()
     lines = _page_lines(pages, first_page)
@@ -648,7 +819,7 @@ def parse_requests(
         item.tags = tags_for(
             " ".join([item.title, item.summary, item.background, *item.demands]), taxonomy
         )
-    warnings = problems + cross_check_toc(items, toc)
+    warnings = problems + cross_check_toc(items, toc) + cross_check_overview(items, overview)
     if not items and any((p.get("text") or "").strip() for p in pages):
         warnings.insert(0, "no request items found: no 提案要求先 block in the text")
     if len(warnings) > _MAX_WARNINGS:
@@ -700,6 +871,19 @@ def cross_check_toc(items: list[RequestItem], toc: Toc | None) -> list[str]:
 
 
 # -- the kind's entry ------------------------------------------------------------------------------
+
+
+def edition_from_title(title: str) -> str | None:
+    """Which of the year's two editions a title names: 「国の施策及び予算に対する…」 is the full
+    spring edition, 「国の予算編成に対する…（最重点事項）」 the autumn one. Used for documents an
+    index discovers, whose catalog entry cannot say."""
+    text = _squeeze(normalize_text(title) or "")
+    if "最重点" in text or "予算編成に対する" in text:
+        return "autumn"
+    if "施策及び予算に対する" in text:
+        return "spring"
+    return None
+
 
 DATASETS = ("requests", "request_targets")
 INPUTS = ("pages", "tables", "cells")
