@@ -64,6 +64,8 @@ class PageRecord:
     footer_label: str | None  # the printed page number found in the page's first/last lines
     n_chars: int
     tables: list[RawTable] = field(default_factory=list)
+    # Why the page's text may be incomplete: a damaged content stream, a page the parser failed on.
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

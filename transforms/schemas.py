@@ -75,6 +75,11 @@ PAGES = _schema(
         ("text_source", _STR, "Where the text comes from: pdf (its text layer) or ocr."),
         ("ocr_confidence", _F64, "Mean OCR word confidence (0–100) when text_source is ocr."),
         ("n_suspect", _I32, "Characters a Japanese public document rarely uses (bad font map?)."),
+        (
+            "problems",
+            _LIST_STR,
+            "Why the page's text may be incomplete (a damaged content stream, an unreadable page).",
+        ),
     ]
 )
 

@@ -36,6 +36,7 @@ class DocumentStats:
     cells: int = 0
     chars: int = 0
     unreadable_pages: list[int] = field(default_factory=list)
+    damaged_pages: list[int] = field(default_factory=list)
 
     def warnings(self) -> list[str]:
         """Why the document's text cannot be trusted whole, whatever its kind."""
@@ -47,7 +48,16 @@ class DocumentStats:
                 f"{len(self.unreadable_pages)} page(s) with unreadable glyphs "
                 f"(first: p.{self.unreadable_pages[0]})"
             )
+        if self.damaged_pages:
+            found.append(damaged_pages_warning(self.damaged_pages))
         return found
+
+
+def damaged_pages_warning(pages: list[int], shown: int = 20) -> str:
+    """The pages whose content could not be read whole, by number, so each can be checked."""
+    listed = ", ".join(f"p.{n}" for n in pages[:shown])
+    more = f" and {len(pages) - shown} more" if len(pages) > shown else ""
+    return f"{len(pages)} page(s) with damaged content, text may be missing: {listed}{more}"
 
 
 def page_label(page: PageRecord, pdf_labels: list[str] | None) -> str | None:
@@ -72,6 +82,7 @@ def page_row(doc: DocumentInfo, page: PageRecord, pdf_labels: list[str] | None) 
         "height": page.height,
         "n_chars": page.n_chars,
         "n_unreadable": count_unreadable(raw),
+        "problems": list(page.problems),
     }
 
 
@@ -137,6 +148,8 @@ class DocumentAssembler:
         self.stats.chars += page.n_chars or 0
         if row["n_unreadable"]:
             self.stats.unreadable_pages.append(page.page_number)
+        if page.problems:
+            self.stats.damaged_pages.append(page.page_number)
 
     def _add_tables(self, piece: Piece, tables: list[StitchedTable]) -> None:
         for table in tables:
