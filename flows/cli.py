@@ -38,7 +38,9 @@ def _quiet_prefect(verbose: bool, level: str = "CRITICAL") -> None:
     them, so they show only with --verbose (or at `level`). Set before Prefect is imported."""
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else level)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    # the temporary server logs errors of its own shutdown (events still being flushed when it is
+    # stopped): noise after the summary, with tracebacks, unless --verbose
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
     os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
 
 
@@ -90,6 +92,13 @@ def run(
     memory_limit: Annotated[
         int, typer.Option("--memory-limit", help="MB per extraction worker.")
     ] = defaults.MEMORY_LIMIT_MB,
+    document_time_limit: Annotated[
+        float,
+        typer.Option("--document-time-limit", help="Seconds for all of a document's pages."),
+    ] = defaults.DOCUMENT_TIME_LIMIT_SECONDS,
+    fetch_deadline: Annotated[
+        float, typer.Option("--fetch-deadline", help="Seconds for a whole download.")
+    ] = defaults.FETCH_DEADLINE_SECONDS,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Fetch, extract, normalize, parse and publish every source of the catalog."""
@@ -106,6 +115,8 @@ def run(
         dask_address=dask_address,
         time_limit=time_limit,
         memory_limit_mb=memory_limit,
+        document_time_limit=document_time_limit,
+        fetch_deadline=fetch_deadline,
     )
     if result is None:
         err.print(f"run failed: {state.message}")
@@ -129,18 +140,21 @@ def _run_locked(data, **params):  # noqa: ANN001, ANN202 - a DataDir; the flow's
     The lock is taken here too (the flow re-enters it) so a busy data dir fails before a
     Prefect server is started, with one line and no traceback.
     """
-    from flows.lock import DataDirBusy, data_dir_lock
+    from flows.lock import DataDirBusy, DataDirUnwritable, data_dir_lock
     from flows.progress import set_reporter
     from flows.runner import run_refresh
 
     with _progress() as reporter:
         set_reporter(reporter)
         try:
-            with data_dir_lock(data.root):
+            with data_dir_lock(data):
                 return run_refresh(**params)
         except DataDirBusy as exc:
             err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
+        except DataDirUnwritable as exc:
+            err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
         finally:
             set_reporter(None)
 

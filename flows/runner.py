@@ -36,19 +36,32 @@ def make_task_runner(workers: int | None, dask_address: str | None) -> TaskRunne
     return ThreadPoolTaskRunner(max_workers=workers or default_workers())
 
 
+# The temporary Prefect server gets this long to start (Prefect's default is 20 s, which a busy
+# machine exceeds: the run then died with a traceback before doing anything).
+SERVER_STARTUP_SECONDS = 180
+
+
 def _run_settings() -> contextlib.AbstractContextManager:
-    """Flow-run heartbeats off for runs started here, unless the environment asks for them.
+    """Settings of runs started here, unless the environment sets them.
 
-    A heartbeat thread sleeps in one-second steps and is joined when the flow ends, so every run
-    waits up to a second at exit — a tenth of an incremental run that finds nothing changed. The
-    heartbeats (every 180 s) serve crash detection of long deployment runs, which `teian serve`
-    keeps; set PREFECT_FLOWS_HEARTBEAT_FREQUENCY to have them on `teian run` too.
+    Flow-run heartbeats are off: a heartbeat thread sleeps in one-second steps and is joined
+    when the flow ends, so every run waits up to a second at exit — a tenth of an incremental
+    run that finds nothing changed. The heartbeats (every 180 s) serve crash detection of long
+    deployment runs, which `teian serve` keeps; set PREFECT_FLOWS_HEARTBEAT_FREQUENCY to have
+    them on `teian run` too. The temporary server gets SERVER_STARTUP_SECONDS to start.
     """
-    if os.environ.get("PREFECT_FLOWS_HEARTBEAT_FREQUENCY"):
-        return contextlib.nullcontext()
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.settings import (
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+        temporary_settings,
+    )
 
-    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+    updates: dict = {}
+    if not os.environ.get("PREFECT_FLOWS_HEARTBEAT_FREQUENCY"):
+        updates[PREFECT_FLOWS_HEARTBEAT_FREQUENCY] = None
+    if not os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"):
+        updates[PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS] = SERVER_STARTUP_SECONDS
+    return temporary_settings(updates=updates) if updates else contextlib.nullcontext()
 
 
 def run_refresh(**params: Any) -> tuple[Any, dict | None]:
@@ -56,11 +69,22 @@ def run_refresh(**params: Any) -> tuple[Any, dict | None]:
     workers = params.get("workers")
     dask_address = params.pop("dask_address", None)
     flow = refresh.with_options(task_runner=make_task_runner(workers, dask_address))
-    with _run_settings():
-        state = flow(**params, return_state=True)
+    try:
+        with _run_settings():
+            state = flow(**params, return_state=True)
+    except RuntimeError as exc:
+        if "ephemeral Prefect API server" not in str(exc):
+            raise
+        from prefect.states import Failed
+
+        # one line (`run failed: …`), not Prefect's traceback: nothing was done, nothing is lost
+        return Failed(message=f"the temporary Prefect server did not start: {exc}"), None
     result = state.result(raise_on_failure=False)
     if not isinstance(result, dict):
-        if isinstance(result, BaseException) and result.__class__.__name__ == "DataDirBusy":
+        if isinstance(result, BaseException) and result.__class__.__name__ in (
+            "DataDirBusy",
+            "DataDirUnwritable",
+        ):
             raise result
         return state, None
     return state, result
