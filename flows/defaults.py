@@ -16,9 +16,9 @@ FETCH_TIMEOUT_SECONDS = 60.0
 # A whole fetch (every read, redirects, the archived copy) ends after this long (seconds):
 # 200 MB, the size cap, at 0.5 MB/s.
 FETCH_DEADLINE_SECONDS = 400.0
-# `teian report`: rendering one page image gets this long (seconds) and this much address space
-# (MB) in its guarded worker.
-RENDER_SECONDS_PER_PAGE = 60.0
+# `teian report`: a guarded worker renders up to 32 page images (about a second's work) within
+# this long (seconds) and this much address space (MB).
+RENDER_TIME_LIMIT_SECONDS = 120.0
 RENDER_MEMORY_LIMIT_MB = 2048
 # `teian serve`: Mondays 06:00, Tokyo time.
 CRON = "0 6 * * 1"

@@ -142,7 +142,7 @@ def write_document(
     elif pdf is not None and wanted:
         try:
             images, rendered, reused = render_pages(
-                pdf, wanted, folder / "pages", s.doc_id or "doc", scale
+                pdf, wanted, folder / "pages", s.doc_id or "doc", scale, problems
             )
             result.pages_rendered += rendered
             result.pages_reused += reused
@@ -229,7 +229,11 @@ def inspect_page(
         if pdf is None:
             problems.append(f"raw PDF of {source_id} not found: no image written")
         else:
-            image = draw_overlays(render_page(pdf, page_number, scale), page, scale)
+            try:
+                image = draw_overlays(render_page(pdf, page_number, scale), page, scale)
+            except ReportError as exc:
+                problems.append(f"{source_id}: {exc}")
+                return InspectResult(doc=doc, page=page, png=None, problems=problems)
             png.parent.mkdir(parents=True, exist_ok=True)
             image.save(png, "PNG", optimize=True)
             written = png
