@@ -234,9 +234,13 @@ def _copy_local(
         raise FetchError(f"{path} is a directory, not a PDF file") from None
     except OSError as exc:
         raise FetchError(f"cannot read {path}: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "rb") as src:
+    try:
         _check_regular_file(path, os.fstat(fd), max_bytes)
-        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "rb") as src:
         tmp = Path(tempfile.mkstemp(prefix=".fetch.", suffix=".part", dir=tmp_dir)[1])
         try:
             sha256, size = _copy_checked(src, tmp, str(path), max_bytes, deadline)

@@ -224,7 +224,10 @@ def url_syntax_problem(value: str) -> str | None:
     broken host ([::1 without its bracket), a port out of range, a file:// URL naming a host."""
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         return "contains control characters"
-    parsed = urlparse(value)
+    try:
+        parsed = urlparse(value)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        return f"is not a valid URL ({exc})"
     if parsed.scheme in ("http", "https"):
         return _http_url_problem(value)
     if parsed.scheme == "file":
