@@ -290,8 +290,12 @@ def _worker_main(argv: list[str]) -> int:
     except _WorkerFailed as failed:
         print(str(failed), file=sys.stderr)
         return failed.code
-    with open(out_path, "wb") as handle:
-        pickle.dump(batch, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        with open(out_path, "wb") as handle:
+            pickle.dump(batch, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError as exc:  # the work dir is full or read-only: one line, as any other failure
+        print(f"pages {first}-{last}: cannot write {out_path}: {exc.strerror}", file=sys.stderr)
+        return 3
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import stat
 import tempfile
 import time
@@ -241,6 +242,7 @@ def _copy_local(
         raise
     os.set_blocking(fd, True)
     with os.fdopen(fd, "rb") as src:
+        check_room(tmp_dir, os.fstat(fd).st_size)
         tmp = Path(tempfile.mkstemp(prefix=".fetch.", suffix=".part", dir=tmp_dir)[1])
         try:
             sha256, size = _copy_checked(src, tmp, str(path), max_bytes, deadline)
@@ -248,6 +250,19 @@ def _copy_local(
             tmp.unlink(missing_ok=True)
             raise
     return tmp, sha256, size
+
+
+def check_room(folder: Path, size: int) -> None:
+    """Refuse at once a file the disk cannot hold, rather than fill the disk that every other
+    source of the run is writing to and fail anyway."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return
+    if size > free:
+        raise FetchError(
+            f"cannot write {folder}: no space left on the device ({size} bytes needed, {free} free)"
+        )
 
 
 def _check_regular_file(path: Path, info: os.stat_result, max_bytes: int) -> None:
@@ -381,6 +396,8 @@ def _receive(
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(f"{url} declares {declared} bytes, over the {max_bytes}-byte cap")
+    if declared and declared.isdigit():
+        check_room(tmp_dir, int(declared))
     tmp_path = Path(tempfile.mkstemp(prefix=".fetch.", suffix=".part", dir=tmp_dir)[1])
     received = [0]  # bytes so far, kept for the message when the connection breaks
     try:

@@ -29,6 +29,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -91,11 +92,30 @@ _WRITE_ERRORS = {
 
 
 def describe_os_error(exc: OSError) -> str:
-    """One line for a file operation that failed: which file and why (disk full, read-only …)."""
+    """One line for a file operation that failed: which file and why (disk full, read-only …).
+    Errors raised by pyarrow carry the errno only in their message; it is read from there."""
     where = exc.filename if exc.filename is not None else "a file"
-    if exc.errno in _WRITE_ERRORS:
-        return f"cannot write {where}: {_WRITE_ERRORS[exc.errno]}"
-    return f"file error at {where}: {exc.strerror or exc.__class__.__name__}"
+    code = exc.errno
+    if code is None and (found := re.search(r"errno (\d+)", str(exc), re.IGNORECASE)):
+        code = int(found.group(1))
+    if code in _WRITE_ERRORS:
+        return f"cannot write {where}: {_WRITE_ERRORS[code]}"
+    why = " ".join((exc.strerror or str(exc) or exc.__class__.__name__).split())
+    return f"file error at {where}: {why}"
+
+
+@contextlib.contextmanager
+def naming_errors(path: Path) -> Iterator[None]:
+    """OSErrors raised while writing `path` name it (pyarrow's and fsync's do not)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        code = exc.errno
+        if code is None and (found := re.search(r"errno (\d+)", str(exc), re.IGNORECASE)):
+            code = int(found.group(1))
+        raise OSError(code, exc.strerror or str(exc), str(path)) from None
 
 
 def file_sha256(path: Path) -> str:
@@ -216,6 +236,8 @@ class DataDir:
         if not overwrite and self.fs.exists(remote):
             return False
         folder, name = remote.rsplit("/", 1)
+        if "file" in _protocols(self.fs):
+            _inside_folder(remote, _filesystem(self.url)[1])
         self.fs.makedirs(folder, exist_ok=True)
         if "file" in _protocols(self.fs):
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
@@ -279,6 +301,16 @@ class DataDir:
         )
 
 
+def _inside_folder(path: str, root: str) -> None:
+    """A file:// data dir is a folder too: a link in it must not lead the upload elsewhere."""
+    real, real_root = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    if real != real_root and real_root not in real.parents:
+        raise OutsideDataDir(
+            f"{path} leads to {real}, outside the data dir {real_root} (a symbolic link?): "
+            "refusing to write there"
+        )
+
+
 def open_data_dir(location: str | os.PathLike) -> DataDir:
     """The DataDir for a --data-dir value: a local path (resolved), or an fsspec URL with its
     local cache. The URL's filesystem is checked here, so a missing package fails at once."""
@@ -292,21 +324,19 @@ def open_data_dir(location: str | os.PathLike) -> DataDir:
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temp path beside `target`; on success it is fsynced and renamed over `target`."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
+    with naming_errors(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
     tmp_path = Path(tmp)
     try:
-        yield tmp_path
-        with open(tmp_path, "rb+") as handle:
-            os.fsync(handle.fileno())
-        _pause_for_crash_test(target)
-        os.replace(tmp_path, target)
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        with naming_errors(target):
+            yield tmp_path
+            with open(tmp_path, "rb+") as handle:
+                os.fsync(handle.fileno())
+            _pause_for_crash_test(target)
+            os.replace(tmp_path, target)
+            _fsync_folder(target.parent)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
@@ -382,18 +412,20 @@ def dataset_writer(data_dir: DataDir, dataset: str, source_id: str) -> Iterator[
 @contextlib.contextmanager
 def dataset_writer_at(dataset: str, path: Path) -> Iterator[DatasetWriter]:
     """A piecewise writer of a staged (not yet published) dataset file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = DatasetWriter(dataset, path)
-    try:
-        yield writer
-    finally:
-        writer.close()
+    with naming_errors(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = DatasetWriter(dataset, path)
+        try:
+            yield writer
+        finally:
+            writer.close()
 
 
 def write_staged(dataset: str, path: Path, rows: list[dict]) -> Path:
     """A staged dataset file of `rows`, typed by the declared schema."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(to_table(dataset, rows), path, compression="zstd")
+    with naming_errors(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(to_table(dataset, rows), path, compression="zstd")
     return path
 
 
@@ -405,7 +437,7 @@ def publish_file(data_dir: DataDir, staged: Path, dataset: str, source_id: str) 
     file or the new one, never part of one. A crash in between leaves a temp file that the next
     run's lock sweeps away.
     """
-    target = data_dir.dataset_file(dataset, source_id)
+    target = data_dir.checked(data_dir.dataset_file(dataset, source_id))
     with atomic_path(target) as tmp:
         os.replace(staged, tmp)
     data_dir.upload(target)

@@ -85,7 +85,8 @@ def extract_task(job: ExtractJob) -> BatchRef:
         data = open_data_dir(remote.data_root)
         pdf_path = str(data.ensure_local(data.raw_pdf(job.source_id, remote.sha256)))
     if remote is not None and remote.flow_host != socket.gethostname():
-        work = open_data_dir(remote.data_root).work
+        data = open_data_dir(remote.data_root)
+        work = data.checked(data.work)
         batch = extract_batch(
             pdf_path,
             job.first,
