@@ -22,6 +22,7 @@ from flows.guarded import (
     GuardedFailure,
     call_guarded,
     child_env,
+    die_with_parent,
     hit_memory_limit,
     set_memory_limit,
 )
@@ -262,6 +263,7 @@ def _read_page(page, light, number: int, limit: int) -> PageRecord:  # noqa: ANN
 
 
 def _worker_main(argv: list[str]) -> int:
+    die_with_parent()
     pdf_path, password, first, last, out_path, memory_mb, *options = argv
     limit = int(memory_mb) * 1024 * 1024
     set_memory_limit(limit)

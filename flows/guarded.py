@@ -38,9 +38,34 @@ class GuardedFailure(Exception):
 
 
 def child_env() -> dict[str, str]:
-    """The environment of a child interpreter: this project importable, wherever it runs from."""
+    """The environment of a child interpreter: this project importable, wherever it runs from,
+    and the pid of the process that starts it (see `die_with_parent`)."""
     paths = [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, paths)),
+        PARENT_PID: str(os.getpid()),
+    }
+
+
+PARENT_PID = "TEIAN_GUARDED_PARENT"
+
+
+def die_with_parent() -> None:
+    """Have the kernel kill this child when the run that started it dies, even by SIGKILL:
+    a killed run must not leave workers behind that go on writing batch files into the work
+    dir of the next run. Linux only (prctl); elsewhere a worker ends at its time limit."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    expected = os.environ.get(PARENT_PID)
+    if expected and os.getppid() != int(expected):  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def set_memory_limit(limit_bytes: int) -> None:
@@ -110,6 +135,7 @@ def _failure_of(completed: subprocess.CompletedProcess, memory_mb: int) -> tuple
 
 
 def _child_main(argv: list[str]) -> int:
+    die_with_parent()
     target, memory_mb = argv
     limit = int(memory_mb) * 1024 * 1024
     set_memory_limit(limit)
