@@ -7,6 +7,7 @@ when the time budget is spent. Results come back as a pickle of plain records in
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import signal
@@ -136,6 +137,8 @@ def measure_pages(
         if b"%%EOF" not in handle.read():
             raise ExtractError("truncated PDF: no %%EOF marker at the end of the file")
     seconds = _seconds_left(limits, deadline)
+    if seconds <= 0:
+        raise ExtractError(f"counting pages: not started, {_DOCUMENT_LIMIT_SPENT}")
     try:
         found = call_guarded(
             "flows.extract:page_count_unguarded", [pdf_path, password], seconds, limits.memory_mb
@@ -203,9 +206,20 @@ def _failure(exc: BaseException, where: str, limit: int) -> _WorkerFailed:
     return _WorkerFailed(3, f"{where}{describe_open_error(exc)}")
 
 
-def _page_labels(pdf) -> list[str] | None:  # noqa: ANN001 - a pdfplumber PDF
+def _page_labels(pdf, light, direct: bool) -> list[str] | None:  # noqa: ANN001 - pdfplumber, pypdfium2
+    """The PDF's own page labels, one per page. pdfminer's generator never ends (its last label
+    range runs on forever), so it is cut at the document's page count: read whole, it filled the
+    worker's address space before giving up on every document that has labels."""
     try:
-        return list(pdf.doc.get_page_labels())
+        if light is not None:
+            count = len(light)
+        elif direct:
+            count = regular_root_count(pdf.doc)
+        else:
+            count = len(pdf.pages)
+        return list(itertools.islice(pdf.doc.get_page_labels(), count))
+    except MemoryError:
+        raise
     except Exception:  # noqa: BLE001 - most PDFs have no page labels
         return None
 
@@ -213,13 +227,21 @@ def _page_labels(pdf) -> list[str] | None:  # noqa: ANN001 - a pdfplumber PDF
 def _read_batch(pdf, light, first: int, last: int, limit: int, direct: bool = False) -> PageBatch:  # noqa: ANN001
     """Pages `first`..`last`: each from pdfium's fast path when it gives the same record, else
     through pdfplumber, closed right after so memory stays at one page's worth."""
-    batch = PageBatch(first, last, [], _page_labels(pdf) if first == 1 else None)
+    labels = _page_labels(pdf, light, direct) if first == 1 else None
+    batch = PageBatch(first, last, [], labels)
     for number, page in _batch_pages(pdf, first, last, direct):
         try:
             batch.pages.append(_read_page(page, light, number, limit))
         finally:
             page.close()
     return batch
+
+
+def regular_root_count(doc) -> int:  # noqa: ANN001 - a pdfminer document
+    """The page count a regular page tree states (see transforms.extract.pagetree)."""
+    from transforms.extract.pagetree import root_count
+
+    return root_count(doc)
 
 
 def _batch_pages(pdf, first: int, last: int, direct: bool):  # noqa: ANN001, ANN202 - pdfplumber

@@ -42,6 +42,9 @@ def child_env() -> dict[str, str]:
     and the pid of the process that starts it (see `die_with_parent`)."""
     paths = [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]
     return {
+        # a numeric library's thread pool reserves address space per core: one thread, so the
+        # cap is spent on the PDF
+        "OPENBLAS_NUM_THREADS": "1",
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, paths)),
         PARENT_PID: str(os.getpid()),
@@ -100,6 +103,8 @@ def hit_memory_limit(limit_bytes: int) -> bool:
 
 def call_guarded(target: str, args: list[Any], time_seconds: float, memory_mb: int) -> Any:
     """`module:function(*args)` in a guarded child; its JSON result, or GuardedFailure."""
+    if time_seconds <= 0:
+        raise GuardedFailure("time", "not started: no time left")
     command = [sys.executable, "-m", "flows.guarded", target, str(memory_mb)]
     try:
         completed = subprocess.run(
@@ -107,7 +112,7 @@ def call_guarded(target: str, args: list[Any], time_seconds: float, memory_mb: i
             input=json.dumps(args),
             capture_output=True,
             text=True,
-            timeout=time_seconds if time_seconds > 0 else None,
+            timeout=time_seconds,
             env=child_env(),
         )
     except subprocess.TimeoutExpired:

@@ -144,3 +144,25 @@ def test_hostile_sources_fail_alone_through_the_cli(
     assert not list((data_dir / "raw" / "passwd").glob(".fetch.*"))
     assert strays(data_dir) == []
     assert elapsed < 600, elapsed  # the trickler did not hold up the run
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_page_too_big_to_render_is_left_out_of_the_report(tmp_path: Path) -> None:
+    """`teian report` draws page images in guarded workers: a cover whose image would be
+    gigabytes is left out with one line, and the rest of the report is written."""
+    from flows.runner import run_refresh
+
+    (tmp_path / "wall.pdf").write_bytes(bad_pdfs.huge_page_pdf())
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text(_entry("wall", str(tmp_path / "wall.pdf")), encoding="utf-8")
+    data_dir = tmp_path / "data"
+    state, _ = run_refresh(catalog=str(catalog), data_dir=str(data_dir), workers=2)
+    assert state.is_completed()
+    result = teian("report", "--data-dir", str(data_dir), "--all-pages")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert line.startswith("warning: wall: page 1 not rendered: memory limit of")
+    pages = sorted(p.name for p in (data_dir / "report" / "wall" / "pages").iterdir())
+    assert len(pages) == 1 and "-p0002-" in pages[0]
+    assert (data_dir / "report" / "wall" / "index.html").exists()

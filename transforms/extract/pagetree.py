@@ -105,6 +105,11 @@ def _check_node(attrs: dict, seen: set[int], depth: int) -> int:
     return total
 
 
+def root_count(doc: PDFDocument) -> int:
+    """The /Count of the page tree's root: the page count, for a tree that is regular."""
+    return _count(_attrs(doc.catalog["Pages"]))
+
+
 class PageTree:
     """Pages by number from a document whose tree `regular_page_count` accepted. Each node's
     kids are read once, so a batch of pages costs a path down the tree per page."""
