@@ -78,7 +78,8 @@ def run_refresh(**params: Any) -> tuple[Any, dict | None]:
         from prefect.states import Failed
 
         # one line (`run failed: …`), not Prefect's traceback: nothing was done, nothing is lost
-        return Failed(message=f"the temporary Prefect server did not start: {exc}"), None
+        reason = " ".join(str(exc).split())
+        return Failed(message=f"the temporary Prefect server did not start: {reason}"), None
     result = state.result(raise_on_failure=False)
     if not isinstance(result, dict):
         if isinstance(result, BaseException) and result.__class__.__name__ in (
