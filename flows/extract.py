@@ -284,6 +284,17 @@ def _read_page(page, light, number: int, limit: int) -> PageRecord:  # noqa: ANN
     return record
 
 
+def _close(pdf, direct: bool) -> None:  # noqa: ANN001 - a pdfplumber PDF
+    """pdfplumber's `close` builds every page of the document to close it: with pages looked
+    up by number, the batch's pages are closed already, and only the file is left."""
+    if not direct:
+        pdf.close()
+        return
+    pdf.flush_cache()
+    if not pdf.stream_is_external:
+        pdf.stream.close()
+
+
 def _worker_main(argv: list[str]) -> int:
     die_with_parent()
     pdf_path, password, first, last, out_path, memory_mb, *options = argv
@@ -308,7 +319,7 @@ def _worker_main(argv: list[str]) -> int:
         try:
             batch = _read_batch(pdf, light, int(first), int(last), limit, direct)
         finally:
-            pdf.close()
+            _close(pdf, direct)
             if light is not None:
                 light.close()
     except _WorkerFailed as failed:
