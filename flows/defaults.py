@@ -11,6 +11,10 @@ TIME_LIMIT_SECONDS = 900.0
 MEMORY_LIMIT_MB = 3072
 # A document's batches together get this long (seconds), however many they are.
 DOCUMENT_TIME_LIMIT_SECONDS = 3600.0
+# Pages read by OCR (Tesseract): auto = only pages without a text layer; off; force = every page.
+OCR_MODE = "auto"
+# Resolution pages are rendered at for OCR (dots per inch).
+OCR_DPI = 300
 # One HTTP read may wait this long (seconds).
 FETCH_TIMEOUT_SECONDS = 60.0
 # A whole fetch (every read, redirects, the archived copy) ends after this long (seconds):

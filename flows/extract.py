@@ -65,6 +65,7 @@ class ExtractJob:
     limits: Limits = Limits()
     fast_path: bool = True
     remote: RemotePdf | None = None
+    ocr: str = defaults.OCR_MODE
     # When the whole document must be done (time.time()); its batches give up then.
     deadline: float | None = None
     # Pages looked up by number in the page tree (see transforms.extract.pagetree).
@@ -224,14 +225,18 @@ def _page_labels(pdf, light, direct: bool) -> list[str] | None:  # noqa: ANN001 
         return None
 
 
-def _read_batch(pdf, light, first: int, last: int, limit: int, direct: bool = False) -> PageBatch:  # noqa: ANN001
+def _read_batch(  # noqa: ANN001
+    pdf, light, first: int, last: int, limit: int, direct: bool = False, ocr=None
+) -> PageBatch:
     """Pages `first`..`last`: each from pdfium's fast path when it gives the same record, else
-    through pdfplumber, closed right after so memory stays at one page's worth."""
+    through pdfplumber, closed right after so memory stays at one page's worth. `ocr` (a
+    flows.ocr.PageOcr) reads the pages its mode wants by OCR."""
     labels = _page_labels(pdf, light, direct) if first == 1 else None
     batch = PageBatch(first, last, [], labels)
     for number, page in _batch_pages(pdf, first, last, direct):
         try:
-            batch.pages.append(_read_page(page, light, number, limit))
+            record = _read_page(page, light, number, limit)
+            batch.pages.append(ocr.read(record, number - 1) if ocr is not None else record)
         finally:
             page.close()
     return batch
@@ -302,6 +307,8 @@ def _worker_main(argv: list[str]) -> int:
     set_memory_limit(limit)
     import pdfplumber
 
+    from flows.ocr import PageOcr
+
     direct = "direct" in options
     try:
         try:
@@ -316,10 +323,12 @@ def _worker_main(argv: list[str]) -> int:
         if light is not None and not direct and len(light) != len(pdf.pages):
             light.close()  # the two parsers disagree about the document: trust pdfplumber alone
             light = None
+        ocr = PageOcr.from_options(options, pdf_path, password)
         try:
-            batch = _read_batch(pdf, light, int(first), int(last), limit, direct)
+            batch = _read_batch(pdf, light, int(first), int(last), limit, direct, ocr)
         finally:
             _close(pdf, direct)
+            ocr.close()
             if light is not None:
                 light.close()
     except _WorkerFailed as failed:
@@ -345,23 +354,23 @@ def _open_light(pdf_path: str, password: str | None):  # noqa: ANN202 - a pypdfi
 
 
 def _extract_fast(light, index: int, plumber_page) -> PageRecord | None:  # noqa: ANN001 - pypdfium2/pdfplumber pages
-    """The page's record from pdfium when that gives the same record (see transforms.extract.fast)."""
-    from transforms.extract.fast import extract_page_fast
+    """The page's record from pdfium when that gives the same record (see transforms.extract.fast).
+    `plumber_page` is read for its dictionary only: no content is parsed."""
+    from transforms.extract.fast import read_page_fast
 
     try:
         page = light[index]
-        # The page size as pdfplumber reads it from the page dictionary (no content parsing).
-        size = (float(plumber_page.width), float(plumber_page.height))
     except Exception:  # noqa: BLE001 - the full path reports what is wrong with the page
         return None
     try:
-        return extract_page_fast(page, index + 1, size)
+        return read_page_fast(page, plumber_page)[0]
     except MemoryError:
         raise
     except Exception:  # noqa: BLE001 - anything odd on the fast path: take the full path
         return None
     finally:
         page.close()
+        plumber_page.close()  # drops pdfium's objects: the full path parses its own
 
 
 def extract_batch(
@@ -372,12 +381,13 @@ def extract_batch(
     password: str | None = None,
     limits: Limits = Limits(),
     fast: bool = True,
+    ocr: str = defaults.OCR_MODE,
     deadline: float | None = None,
     direct: bool = False,
 ) -> PageBatch:
     """Extract pages `first`..`last` (1-based, inclusive) in a guarded child process."""
     out = extract_batch_to_file(
-        pdf_path, first, last, work_dir, password, limits, fast, deadline, direct
+        pdf_path, first, last, work_dir, password, limits, fast, ocr, deadline, direct
     )
     try:
         return load_batch(out)
@@ -421,6 +431,7 @@ def extract_batch_to_file(
     password: str | None = None,
     limits: Limits = Limits(),
     fast: bool = True,
+    ocr: str = defaults.OCR_MODE,
     deadline: float | None = None,
     direct: bool = False,
 ) -> str:
@@ -428,8 +439,9 @@ def extract_batch_to_file(
 
     The flow passes paths, not records, between tasks: the records of a whole run never sit in
     the flow's memory (or travel through a Dask scheduler) at once. `fast=False` disables the
-    pdfium fast path (every page through pdfplumber), for comparisons. A batch gets the batch
-    time limit, or what is left of its document's `deadline` when that comes first.
+    pdfium fast path (every page through pdfplumber), for comparisons. `ocr` is the OCR mode
+    (`flows.ocr`); OCR runs in the same child, within the same time budget. A batch gets the
+    batch time limit, or what is left of its document's `deadline` when that comes first.
     """
     seconds = _seconds_left(limits, deadline)
     if seconds <= 0:
@@ -440,6 +452,7 @@ def extract_batch_to_file(
     command = [sys.executable, "-m", "flows.extract", pdf_path, password or ""]
     command += [str(first), str(last), out, str(limits.memory_mb)]
     command += (["exact"] if not fast else []) + (["direct"] if direct else [])
+    command.append(f"ocr={ocr}:{seconds:g}")
     try:
         completed = subprocess.run(
             command, capture_output=True, text=True, timeout=seconds, env=child_env()
@@ -451,11 +464,18 @@ def extract_batch_to_file(
             if seconds >= limits.time_seconds
             else _DOCUMENT_LIMIT_SPENT
         )
-        raise ExtractError(f"pages {first}-{last}: gave up after {seconds:g}s ({why})") from None
+        raise ExtractError(
+            f"pages {first}-{last}: gave up after {_seconds(seconds)}s ({why})"
+        ) from None
     if completed.returncode != 0:
         Path(out).unlink(missing_ok=True)
         raise ExtractError(_worker_failure(completed, first, last, limits))
     return out
+
+
+def _seconds(value: float) -> str:
+    """Seconds as a person reads them: 3, not 2.99987 (what is left of a deadline)."""
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}".rstrip("0").rstrip(".")
 
 
 _DOCUMENT_LIMIT_SPENT = "the document's time limit (--document-time-limit) is spent"

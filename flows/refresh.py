@@ -38,7 +38,8 @@ from flows.extract import ExtractError, ExtractJob, Limits, RemotePdf, measure_p
 from flows.fetch import FetchError
 from flows.lock import data_dir_lock
 from flows.progress import report
-from flows.publish import is_unchanged, record_failure, settle_versions
+from flows.publish import record_failure, settle_versions
+from flows.state import is_unchanged
 from flows.store import (
     DataDir,
     OutsideDataDir,
@@ -46,6 +47,7 @@ from flows.store import (
     file_sha256,
     open_data_dir,
 )
+from flows.summary import SourceOutcome, summary_markdown
 from flows.tasks import extract_task, fetch_task, normalize_task, parse_task, publish_task
 from transforms.catalog import Source
 from transforms.records import FetchResult
@@ -84,21 +86,6 @@ def plan_batches(page_count: int, workers: int) -> list[tuple[int, int]]:
 
 
 @dataclass
-class SourceOutcome:
-    """One line of the run summary: what happened to a source, at which stage, and why."""
-
-    source_id: str
-    outcome: str  # published | partial | unchanged | failed
-    stage: str
-    error: str | None = None
-    pages: int | str = ""
-    tables: int | str = ""
-    cells: int | str = ""
-    requests: int | str = ""
-    fetched: str | None = None  # the fetch's outcome: new, unchanged (same bytes), not-modified
-
-
-@dataclass
 class RefreshRun:
     """What every step of one run shares: the data dir, the settings, the outcomes so far."""
 
@@ -109,6 +96,7 @@ class RefreshRun:
     limits: Limits
     fast_path: bool
     logger: Any
+    ocr: str = defaults.OCR_MODE
     outcomes: list[SourceOutcome] = field(default_factory=list)
     document_time_limit: float = defaults.DOCUMENT_TIME_LIMIT_SECONDS
     fetcher: Any = fetch_task
@@ -164,16 +152,20 @@ def error_of(state) -> str:  # noqa: ANN001 - a Prefect state
     return state.message or "failed"
 
 
-def refresh_source(run: RefreshRun, source: Source, fetch_future) -> None:  # noqa: ANN001
-    """One source from its finished fetch to its published datasets. It never raises: whatever
-    goes wrong is this source's failure, recorded with the stage it happened in."""
+def refresh_source(run: RefreshRun, source: Source, fetched) -> None:  # noqa: ANN001
+    """One source from its finished fetch (a future, or a FetchResult made before the flow) to
+    its published datasets. It never raises: whatever goes wrong is this source's failure,
+    recorded with the stage it happened in."""
     stage, fetch = "fetch", None
     try:
-        fetch_future.wait()  # done already; this settles its final state
-        if not fetch_future.state.is_completed():
-            run.fail(source, None, "fetch", error_of(fetch_future.state))
-            return
-        fetch = fetch_future.state.result()
+        if isinstance(fetched, FetchResult):
+            fetch = fetched
+        else:
+            fetched.wait()  # done already; this settles its final state
+            if not fetched.state.is_completed():
+                run.fail(source, None, "fetch", error_of(fetched.state))
+                return
+            fetch = fetched.state.result()
         if not run.force and is_unchanged(run.data, source, fetch.sha256):
             run.logger.info("%s: unchanged (%s, %s)", source.id, fetch.outcome, fetch.doc_id)
             run.outcomes.append(
@@ -251,6 +243,7 @@ def start_document(
             run.limits,
             run.fast_path,
             remote,
+            run.ocr,
             deadline=deadline,
             direct_pages=counted.direct,
         )
@@ -315,29 +308,6 @@ def _published(run: RefreshRun, source: Source, fetch: FetchResult, counts: dict
     )
 
 
-_FETCHED = {
-    "not-modified": "not modified since the last fetch (HTTP 304)",
-    "unchanged": "fetched again: the same bytes",
-    "new": "new version fetched",
-}
-
-
-def summary_markdown(outcomes: list[SourceOutcome]) -> str:
-    lines = [
-        "# teian refresh",
-        "",
-        "| source | outcome | pages | tables | cells | requests | detail |",
-        "|---|---|---:|---:|---:|---:|---|",
-    ]
-    for r in outcomes:
-        detail = (r.error or _FETCHED.get(r.fetched or "", "")).replace("|", "\\|")[:300]
-        lines.append(
-            f"| {r.source_id} | {r.outcome} | {r.pages} | {r.tables} | {r.cells} "
-            f"| {r.requests} | {detail} |"
-        )
-    return "\n".join(lines)
-
-
 def end_run(run: RefreshRun) -> Completed | Failed:
     """Publish the summary artifact; the run is Failed when any source failed."""
     order = {source.id: index for index, source in enumerate(run.sources)}
@@ -363,16 +333,25 @@ def document_drivers(workers: int) -> int:
     return max(4, 2 * workers)
 
 
-def refresh_all(run: RefreshRun) -> None:
-    """Fetch every source at once; each goes on in a document driver as its fetch completes."""
+def refresh_all(run: RefreshRun, done: dict[str, FetchResult]) -> None:
+    """Fetch every source at once (but those in `done`, fetched before the flow); each goes on
+    in a document driver as soon as its fetch is in."""
     fetches = {
         run.fetcher.submit(s, run.root, run.fetch_timeout, run.fetch_deadline): s
         for s in run.sources
+        if s.id not in done
     }
     with ThreadPoolExecutor(document_drivers(run.workers), "teian-document") as drivers:
-        for future in as_completed(list(fetches)):
+
+        def drive(source: Source, fetched) -> None:  # noqa: ANN001 - a future or a FetchResult
             context = contextvars.copy_context()  # the flow run, for the tasks it calls
-            drivers.submit(context.run, refresh_source, run, fetches[future], future)
+            drivers.submit(context.run, refresh_source, run, source, fetched)
+
+        for source in run.sources:
+            if source.id in done:
+                drive(source, done[source.id])
+        for future in as_completed(list(fetches)):
+            drive(fetches[future], future)
 
 
 def settle_interrupted(run: RefreshRun) -> None:
@@ -404,8 +383,15 @@ def refresh(
     fast_path: bool = True,
     fetch_deadline: float = defaults.FETCH_DEADLINE_SECONDS,
     document_time_limit: float = defaults.DOCUMENT_TIME_LIMIT_SECONDS,
+    prefetched: list[dict] | None = None,
+    ocr: str = defaults.OCR_MODE,
 ):
-    """Bring every source's published datasets up to date with its current PDF."""
+    """Bring every source's published datasets up to date with its current PDF.
+
+    `prefetched` are fetches already made for this run (`teian run` fetches before it decides
+    whether a flow is needed at all), as FetchResult fields; those sources are not fetched again.
+    `ocr`: auto (OCR the pages without a text layer), off, or force (OCR every page).
+    """
     expected_failures.install()
     sources = [s for s in load_catalog(catalog) if not only or s.id in set(only)]
     fetcher = fetch_task
@@ -421,12 +407,14 @@ def refresh(
         Limits(time_seconds=time_limit, memory_mb=memory_limit_mb),
         fast_path,
         get_run_logger(),
+        ocr,
         document_time_limit=document_time_limit,
         fetcher=fetcher,
         fetch_timeout=fetch_timeout,
         fetch_deadline=fetch_deadline,
     )
+    done = {f["source_id"]: FetchResult(**f) for f in prefetched or []}
     with data_dir_lock(run.data):
         settle_interrupted(run)
-        refresh_all(run)
+        refresh_all(run, done)
     return end_run(run)

@@ -23,6 +23,10 @@ from typing import Any
 from prefect.task_runners import TaskRunner
 
 from flows.refresh import default_workers, refresh
+from flows.temporary_server import temporary_server_home
+
+# Seconds the temporary Prefect server may take to start (its first start migrates a database).
+STARTUP_TIMEOUT_SECONDS = 120
 
 
 def make_task_runner(workers: int | None, dask_address: str | None) -> TaskRunner:
@@ -36,32 +40,51 @@ def make_task_runner(workers: int | None, dask_address: str | None) -> TaskRunne
     return ThreadPoolTaskRunner(max_workers=workers or default_workers())
 
 
-# The temporary Prefect server gets this long to start (Prefect's default is 20 s, which a busy
-# machine exceeds: the run then died with a traceback before doing anything).
-SERVER_STARTUP_SECONDS = 180
-
-
 def _run_settings() -> contextlib.AbstractContextManager:
-    """Settings of runs started here, unless the environment sets them.
+    """Flow-run heartbeats off for runs started here, unless the environment asks for them.
 
-    Flow-run heartbeats are off: a heartbeat thread sleeps in one-second steps and is joined
-    when the flow ends, so every run waits up to a second at exit — a tenth of an incremental
-    run that finds nothing changed. The heartbeats (every 180 s) serve crash detection of long
-    deployment runs, which `teian serve` keeps; set PREFECT_FLOWS_HEARTBEAT_FREQUENCY to have
-    them on `teian run` too. The temporary server gets SERVER_STARTUP_SECONDS to start.
+    A heartbeat thread sleeps in one-second steps and is joined when the flow ends, so every run
+    waits up to a second at exit — a tenth of an incremental run that finds nothing changed. The
+    heartbeats (every 180 s) serve crash detection of long deployment runs, which `teian serve`
+    keeps; set PREFECT_FLOWS_HEARTBEAT_FREQUENCY to have them on `teian run` too.
     """
+    if os.environ.get("PREFECT_FLOWS_HEARTBEAT_FREQUENCY"):
+        return contextlib.nullcontext()
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+
+
+def _temporary_server_state() -> contextlib.AbstractContextManager:
+    """Point the temporary server Prefect starts (when no PREFECT_API_URL is configured) at
+    `temporary_server_home`, unless the environment names a database itself."""
     from prefect.settings import (
-        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        PREFECT_MEMO_STORE_PATH,
+        PREFECT_SERVER_DATABASE_CONNECTION_URL,
         PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+        get_current_settings,
         temporary_settings,
     )
 
-    updates: dict = {}
-    if not os.environ.get("PREFECT_FLOWS_HEARTBEAT_FREQUENCY"):
-        updates[PREFECT_FLOWS_HEARTBEAT_FREQUENCY] = None
-    if not os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"):
-        updates[PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS] = SERVER_STARTUP_SECONDS
-    return temporary_settings(updates=updates) if updates else contextlib.nullcontext()
+    if get_current_settings().api.url or any(
+        name in os.environ
+        for name in (
+            "PREFECT_SERVER_DATABASE_CONNECTION_URL",
+            "PREFECT_API_DATABASE_CONNECTION_URL",
+        )
+    ):
+        return contextlib.nullcontext()
+    home = temporary_server_home()
+    home.mkdir(parents=True, exist_ok=True)
+    updates: dict[Any, Any] = {
+        PREFECT_SERVER_DATABASE_CONNECTION_URL: f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+        PREFECT_MEMO_STORE_PATH: home / "memo_store.toml",
+    }
+    if "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS" not in os.environ:
+        # A new database is migrated before the server answers: on a busy machine that takes
+        # longer than Prefect's 20 s default, and the first run would fail for nothing.
+        updates[PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS] = STARTUP_TIMEOUT_SECONDS
+    return temporary_settings(updates=updates)
 
 
 def run_refresh(**params: Any) -> tuple[Any, dict | None]:
@@ -70,7 +93,7 @@ def run_refresh(**params: Any) -> tuple[Any, dict | None]:
     dask_address = params.pop("dask_address", None)
     flow = refresh.with_options(task_runner=make_task_runner(workers, dask_address))
     try:
-        with _run_settings():
+        with _run_settings(), _temporary_server_state():
             state = flow(**params, return_state=True)
     except RuntimeError as exc:
         if "ephemeral Prefect API server" not in str(exc):

@@ -66,7 +66,7 @@ def fetch_task(
 
 @task(
     name="extract",
-    task_run_name="extract {job.source_id} p.{job.first}-{job.last}",
+    task_run_name="extract {job.source_id} p.{job.first}–{job.last}",
     cache_policy=NO_CACHE,
     persist_result=False,
 )
@@ -95,6 +95,7 @@ def extract_task(job: ExtractJob) -> BatchRef:
             job.password,
             job.limits,
             job.fast_path,
+            job.ocr,
             deadline=job.deadline,
             direct=job.direct_pages,
         )
@@ -108,6 +109,7 @@ def extract_task(job: ExtractJob) -> BatchRef:
         job.password,
         job.limits,
         job.fast_path,
+        job.ocr,
         deadline=job.deadline,
         direct=job.direct_pages,
     )
