@@ -330,7 +330,12 @@ def _run_flow(server, params: dict, prefetched: list):  # noqa: ANN001, ANN202
             except (RuntimeError, OSError) as exc:
                 raise _NoPrefectApi(exc) from None
             with temporary_settings(updates={PREFECT_API_URL: url}):
-                return run_refresh(**params, prefetched=prefetched)
+                try:
+                    return run_refresh(**params, prefetched=prefetched)
+                finally:
+                    from flows.runner import drain_prefect_workers
+
+                    drain_prefect_workers()
         finally:
             set_reporter(None)
 

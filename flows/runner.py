@@ -87,6 +87,23 @@ def _temporary_server_state() -> contextlib.AbstractContextManager:
     return temporary_settings(updates=updates)
 
 
+def drain_prefect_workers(timeout: float = 10.0) -> None:
+    """Send the run's last logs and events to the Prefect API now, while it is still up.
+
+    Prefect sends them from background workers that are drained at interpreter exit; by then a
+    temporary server is stopped, and each worker prints `--- Error logging to API ---` after the
+    summary. Draining before the server stops keeps the terminal to the summary.
+    """
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        try:
+            worker.drain_all(timeout=timeout)
+        except Exception:  # noqa: BLE001 - a log or event that cannot be sent is not the run's
+            pass
+
+
 def run_refresh(**params: Any) -> tuple[Any, dict | None]:
     """Run the flow; returns (final state, result dict or None when the flow itself crashed)."""
     workers = params.get("workers")

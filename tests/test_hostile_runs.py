@@ -166,3 +166,42 @@ def test_a_page_too_big_to_render_is_left_out_of_the_report(tmp_path: Path) -> N
     pages = sorted(p.name for p in (data_dir / "report" / "wall" / "pages").iterdir())
     assert len(pages) == 1 and "-p0002-" in pages[0]
     assert (data_dir / "report" / "wall" / "index.html").exists()
+
+
+def test_a_run_under_a_4_gb_address_space_cap_survives_an_inflating_pdf(
+    sample_catalog: Path, tmp_path: Path
+) -> None:
+    """As in a container capped at 4 GB: a 2 MB PDF whose cross-reference stream inflates to
+    2 GB (counting its pages takes ~4 GB) fails alone in its guarded worker; the run, whose
+    process never parses it, publishes the rest and prints its summary."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.prefect_server import ROOT
+
+    if shutil.which("prlimit") is None:
+        pytest.skip("prlimit (util-linux) is needed to run a command under an address-space cap")
+    (sample_catalog.parent / "bomb.pdf").write_bytes(bad_pdfs.inflating_xref_pdf(2 << 30))
+    text = sample_catalog.read_text(encoding="utf-8") + _entry("bomb", "bomb.pdf")
+    sample_catalog.write_text(text, encoding="utf-8")
+    data_dir = tmp_path / "data"
+    command = ["prlimit", f"--as={4 << 30}", sys.executable, "-m", "flows", "run"]
+    command += ["--catalog", str(sample_catalog), "--data-dir", str(data_dir)]
+    result = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=600, env=_cli_env()
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert_failed_alone(result, data_dir, {"bomb": ("extract", "counting pages: ")})
+    assert "memory limit of 3072 MB" in result.stderr
+    assert_published(data_dir, SAMPLES)
+
+
+def _cli_env() -> dict[str, str]:
+    import os
+
+    from tests.prefect_server import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    env.pop("PREFECT_API_URL", None)
+    return env
