@@ -13,6 +13,7 @@ import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated
 
 import typer
@@ -53,7 +54,9 @@ def _quiet_prefect(verbose: bool, level: str = "CRITICAL") -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "INFO" if verbose else level)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    # the temporary server logs errors of its own shutdown (events still being flushed when it is
+    # stopped): noise after the summary, with tracebacks, unless --verbose
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
     os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
 
 
@@ -130,6 +133,14 @@ def _load_or_exit(catalog: Path):
     return entries
 
 
+DocumentTimeLimitOpt = Annotated[
+    float, typer.Option("--document-time-limit", help="Seconds for all of a document's pages.")
+]
+FetchDeadlineOpt = Annotated[
+    float, typer.Option("--fetch-deadline", help="Seconds for a whole download.")
+]
+
+
 @app.command()
 def run(
     catalog: CatalogOpt = DEFAULT_CATALOG,
@@ -159,6 +170,8 @@ def run(
             "--ocr", help="OCR pages: auto (those without a text layer), off, force (every page)."
         ),
     ] = DEFAULT_OCR,
+    document_time_limit: DocumentTimeLimitOpt = defaults.DOCUMENT_TIME_LIMIT_SECONDS,
+    fetch_deadline: FetchDeadlineOpt = defaults.FETCH_DEADLINE_SECONDS,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Fetch, extract, normalize, parse and publish every source of the catalog."""
@@ -178,6 +191,8 @@ def run(
         time_limit=time_limit,
         memory_limit_mb=memory_limit,
         ocr=ocr.value,
+        document_time_limit=document_time_limit,
+        fetch_deadline=fetch_deadline,
     )
     if result is None:
         err.print(f"run failed: {state.message}")
@@ -220,10 +235,10 @@ def _run_locked(data, entries, **params):  # noqa: ANN001, ANN202 - a DataDir, a
     that may list on a retry. The data dir's lock is taken here (the flow re-enters it), so a
     busy data dir fails at once, with one line.
     """
-    from flows.lock import DataDirBusy, data_dir_lock
+    from flows.lock import DataDirBusy, DataDirUnwritable, data_dir_lock
 
     try:
-        with data_dir_lock(data.root):
+        with data_dir_lock(data):
             listed, check, decided = _decide_before_flow(data, entries, params)
             rest = check.for_the_flow
             if not rest and not listed.retry:
@@ -239,6 +254,11 @@ def _run_locked(data, entries, **params):  # noqa: ANN001, ANN202 - a DataDir, a
     except DataDirBusy as exc:
         err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
+    except DataDirUnwritable as exc:
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except _NoPrefectApi as exc:
+        return SimpleNamespace(message=f"the temporary Prefect server did not start: {exc}"), None
     if result is not None:
         ran = {r["source_id"]: r for r in result["sources"]}
         ids = [s.id for s in listed.sources] + list(listed.failed) + list(ran)
@@ -258,7 +278,7 @@ def _decide_before_flow(data, entries, params: dict):  # noqa: ANN001, ANN202
     listed = discover_all(data, entries, params["only"], defaults.FETCH_TIMEOUT_SECONDS)
     for index_id, error in listed.failed.items():
         err.print(f"{index_id}: discover: {error}", markup=False, highlight=False)
-    check = precheck(listed.sources, data, params["force"])
+    check = precheck(listed.sources, data, params["force"], deadline=params["fetch_deadline"])
     _record_failures(data, listed.sources, check)
     decided = {o.source_id: asdict(o) for o in check.outcomes()}
     for index_id, error in listed.failed.items():
@@ -287,13 +307,17 @@ def _decided_result(data, listed, decided: dict) -> dict:  # noqa: ANN001 - a Da
 def _record_failures(data, selected: list, check) -> None:  # noqa: ANN001
     """Say at once which sources failed for good, then record them as the flow would."""
     from flows.publish import record_failure
+    from flows.store import OutsideDataDir, describe_os_error
 
     for source in selected:
         if source.id in check.failed:
-            err.print(
-                f"{source.id}: fetch: {check.failed[source.id]}", markup=False, highlight=False
-            )
-            record_failure(data, source, None, "fetch", check.failed[source.id])
+            line = f"{source.id}: fetch: {check.failed[source.id]}"
+            try:
+                record_failure(data, source, None, "fetch", check.failed[source.id])
+            except (OSError, OutsideDataDir) as exc:  # a full or read-only disk: said, not fatal
+                note = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+                line += f" (not recorded: {note})"
+            err.print(line, markup=False, highlight=False)
 
 
 @contextlib.contextmanager
@@ -306,11 +330,21 @@ def _prefect_api(data, params: dict):  # noqa: ANN001, ANN202 - a DataDir
         yield None
         return
     server = TemporaryServer()
-    server.start()
+    try:
+        server.start()
+    except (RuntimeError, OSError) as exc:
+        raise _NoPrefectApi(exc) from None
     try:
         yield server
     finally:
         server.stop()
+
+
+class _NoPrefectApi(Exception):
+    """The temporary Prefect server did not start: `run failed: …`, one line, exit 1."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(" ".join(str(cause).split()) or cause.__class__.__name__)
 
 
 def _run_flow(server, params: dict, prefetched: list):  # noqa: ANN001, ANN202
@@ -327,27 +361,19 @@ def _run_flow(server, params: dict, prefetched: list):  # noqa: ANN001, ANN202
 
             from flows.runner import run_refresh
 
-            url = server.wait_ready()
+            try:
+                url = server.wait_ready()
+            except (RuntimeError, OSError) as exc:
+                raise _NoPrefectApi(exc) from None
             with temporary_settings(updates={PREFECT_API_URL: url}):
                 try:
                     return run_refresh(**params, prefetched=prefetched)
                 finally:
-                    _drain_prefect_workers()
+                    from flows.runner import drain_prefect_workers
+
+                    drain_prefect_workers()
         finally:
             set_reporter(None)
-
-
-def _drain_prefect_workers() -> None:
-    """Send the run's last log lines and events while the temporary server still listens: once
-    it stops, Prefect's background workers would print connection errors at exit."""
-    from prefect.events.worker import EventsWorker
-    from prefect.logging.handlers import APILogWorker
-
-    for worker in (APILogWorker, EventsWorker):
-        try:
-            worker.drain_all(timeout=10)
-        except Exception:  # noqa: BLE001 - a worker that never started has nothing to send
-            pass
 
 
 @contextlib.contextmanager

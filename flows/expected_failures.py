@@ -12,9 +12,18 @@ import logging
 
 from flows.extract import ExtractError
 from flows.fetch import FetchError
-from flows.lock import DataDirBusy
+from flows.lock import DataDirBusy, DataDirUnwritable
+from flows.store import OutsideDataDir
 
-EXPECTED: tuple[type[BaseException], ...] = (FetchError, ExtractError, DataDirBusy)
+# OSError: a disk that is full or read-only under a run is expected; its message names the file.
+EXPECTED: tuple[type[BaseException], ...] = (
+    FetchError,
+    ExtractError,
+    DataDirBusy,
+    DataDirUnwritable,
+    OutsideDataDir,
+    OSError,
+)
 LOGGERS = ("prefect.task_runs", "prefect.flow_runs")
 
 

@@ -54,15 +54,20 @@ class Precheck:
         return lines
 
 
-def _fetch(source: Source, data: DataDir, timeout: float) -> FetchResult | str | None:
+def _fetch(
+    source: Source, data: DataDir, timeout: float, deadline: float
+) -> FetchResult | str | None:
     """The fetch; or its error when no retry can mend it (a missing file, a 404, an HTML page);
-    or None when a retry may (a timeout, a 5xx): the flow then fetches with its retries."""
+    or None when a retry may (a timeout, a 5xx): the flow then fetches with its retries. A fetch
+    that breaks in an unexpected way goes to the flow too, which records it for that source."""
     try:
-        return fetch_source(source, data, timeout=timeout)
+        return fetch_source(source, data, timeout=timeout, deadline=deadline)
     except TransientFetchError:
         return None
     except FetchError as exc:
         return str(exc)
+    except Exception:  # noqa: BLE001 - one source's trouble: the flow says what it is
+        return None
 
 
 def precheck(
@@ -70,13 +75,16 @@ def precheck(
     data: DataDir,
     force: bool = False,
     timeout: float = defaults.FETCH_TIMEOUT_SECONDS,
+    deadline: float = defaults.FETCH_DEADLINE_SECONDS,
 ) -> Precheck:
-    """Fetch every source (into the raw store, logged as any fetch) and note the unchanged."""
+    """Fetch every source (into the raw store, logged as any fetch) and note the unchanged.
+    Each fetch ends by its `deadline`, so one server that trickles holds up the decision (and
+    the other fetches of its thread) for that long at most."""
     check = Precheck(sources)
     if not sources:
         return check
     with ThreadPoolExecutor(max_workers=min(FETCH_THREADS, len(sources))) as pool:
-        results = list(pool.map(lambda s: _fetch(s, data, timeout), sources))
+        results = list(pool.map(lambda s: _fetch(s, data, timeout, deadline), sources))
     for source, result in zip(sources, results, strict=True):
         if result is None:
             continue

@@ -6,11 +6,22 @@ Three steps, each a task of its own in the flow so the UI shows where the time g
    Parquet files in the work dir a few pages at a time, so memory does not grow with the document.
 2. `parse_document`: the document's kind reads the staged datasets it needs and returns its own
    datasets and the columns it fills in tables and cells; those are staged too.
-3. `publish_document`: each staged file replaces the published one (atomically), then the
-   `documents` history, then the source's state file.
+3. `publish_document`: the staged files become the published ones, `documents` says which
+   version is current, then the source's state file is written.
 
 Order matters for crash safety: a crash anywhere before the state file is written leaves the
 state saying "not yet published", so the next run simply redoes the document.
+
+A reader must never see a mix of two versions of a document across its datasets (cells of the
+new PDF, pages of the old one: a join of cells to `documents.is_current` would find nothing).
+`documents` is the one switch: a new version's files are first published *beside* the old ones
+(`<dataset>/<source_id>~<doc_id>.parquet`, which `*.parquet` globs read too, rows keyed by their
+doc_id), then `documents` makes it current in one atomic rename, and only then do the new files
+take the stable names (`<source_id>.parquet`) and the old ones go. At every moment each dataset
+holds the current version's rows whole, so a reader who keeps the rows of `documents.is_current`
+sees one version; a run killed in between leaves files that the next run settles by what
+`documents` says (`settle_versions`). A republish of the same PDF (a new pipeline version, a
+changed catalog entry, --force) keeps its doc_id, so its files replace the old ones in place.
 """
 
 from __future__ import annotations
@@ -27,12 +38,17 @@ import pyarrow.parquet as pq
 from flows.extract import load_batch
 from flows.state import source_fingerprint
 from flows.store import (
+    VERSION_MARK,
     DataDir,
     dataset_writer_at,
+    promote_version,
     publish_file,
     read_dataset,
     read_state,
     remove_dataset,
+    remove_published,
+    stage_version,
+    version_files,
     write_dataset,
     write_staged,
     write_state,
@@ -108,7 +124,7 @@ def stage_document(
     pages/tables/cells files. A list is put in page order first."""
     if isinstance(batches, list):
         batches = sorted(batches, key=lambda b: b.first)
-    folder = data_dir.work / doc.source_id / f"staged-{doc.doc_id}"
+    folder = data_dir.checked(data_dir.work / doc.source_id / f"staged-{doc.doc_id}")
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     staged = StagedDocument(doc, str(folder))
@@ -236,12 +252,7 @@ def publish_document(
     data_dir: DataDir, source: Source, fetch: FetchResult, staged: StagedDocument
 ) -> dict:
     """Replace the source's published datasets with the staged ones; returns its counts."""
-    for dataset in DOCUMENT_DATASETS:
-        if dataset in staged.files:
-            publish_file(data_dir, Path(staged.files[dataset]), dataset, source.id)
-        else:  # a dataset this document's kind does not produce (e.g. its kind changed)
-            remove_dataset(data_dir, dataset, source.id)
-    shutil.rmtree(staged.folder, ignore_errors=True)
+    settle_versions(data_dir, source.id)
     warnings = staged.warnings
     status = "partial" if warnings else "ok"
     requests = staged.rows.get("requests")
@@ -255,7 +266,12 @@ def publish_document(
         warnings=warnings,
         n_requests=requests,
     )
-    append_document(data_dir, source, row, make_current=True)
+    if current_doc_id(data_dir, source.id) in (None, fetch.doc_id):
+        _replace_in_place(data_dir, source, staged)  # nothing a reader could mix it with
+        append_document(data_dir, source, row, make_current=True)
+    else:
+        _publish_beside(data_dir, source, staged, row)
+    shutil.rmtree(staged.folder, ignore_errors=True)
     counts = {
         "pages": staged.stats.pages,
         "tables": staged.stats.tables,
@@ -269,6 +285,78 @@ def publish_document(
         "requests": requests if requests is not None else "",
         "warnings": warnings,
     }
+
+
+def _replace_in_place(data_dir: DataDir, source: Source, staged: StagedDocument) -> None:
+    for dataset in DOCUMENT_DATASETS:
+        if dataset in staged.files:
+            publish_file(data_dir, Path(staged.files[dataset]), dataset, source.id)
+        else:  # a dataset this document's kind does not produce (e.g. its kind changed)
+            remove_dataset(data_dir, dataset, source.id)
+
+
+def _publish_beside(data_dir: DataDir, source: Source, staged: StagedDocument, row: dict) -> None:
+    """A new version: its files beside the old, `documents` flips, its files take the names."""
+    doc_id = staged.doc.doc_id
+    versions = {
+        dataset: stage_version(data_dir, Path(staged.files[dataset]), dataset, source.id, doc_id)
+        for dataset in DOCUMENT_DATASETS
+        if dataset in staged.files
+    }
+    append_document(data_dir, source, row, make_current=True)  # the switch
+    _take_stable_names(data_dir, source.id, versions)
+
+
+def _take_stable_names(data_dir: DataDir, source_id: str, versions: dict[str, Path]) -> None:
+    """The current version's files take the stable names; the other version's files go."""
+    for dataset in DOCUMENT_DATASETS:
+        if dataset in versions:
+            promote_version(data_dir, versions[dataset], dataset, source_id)
+        elif data_dir.exists(data_dir.dataset_file(dataset, source_id)):
+            remove_published(data_dir, data_dir.dataset_file(dataset, source_id))
+
+
+def current_doc_id(data_dir: DataDir, source_id: str) -> str | None:
+    """The doc_id `documents` names current for a source, or None before its first publish."""
+    history = read_dataset(data_dir, "documents", source_id)
+    if history is None:
+        return None
+    current = [
+        r["doc_id"] for r in history.select(["doc_id", "is_current"]).to_pylist() if r["is_current"]
+    ]
+    return current[-1] if current else None
+
+
+def settle_versions(data_dir: DataDir, source_id: str | None = None) -> list[Path]:
+    """Finish or undo publishes a killed run left half done, as `documents` says: the current
+    version's files take the stable names, any other version's files are removed, and so is a
+    published file of an older version that the current one no longer produces. Returns the
+    version files it dealt with."""
+    left = version_files(data_dir, source_id)
+    for sid in sorted({sid for _dataset, sid, _path in left}):
+        current = current_doc_id(data_dir, sid)
+        mine = [(dataset, path) for dataset, owner, path in left if owner == sid]
+        for dataset, path in mine:
+            if path.stem.partition(VERSION_MARK)[2] == current:
+                promote_version(data_dir, path, dataset, sid)
+            else:
+                remove_published(data_dir, path)
+        promoted = {dataset for dataset, path in mine if path.stem.endswith(f"~{current}")}
+        for dataset in DOCUMENT_DATASETS:
+            if dataset not in promoted and _holds_other_version(data_dir, dataset, sid, current):
+                remove_published(data_dir, data_dir.dataset_file(dataset, sid))
+    return [path for _dataset, _sid, path in left]
+
+
+def _holds_other_version(
+    data_dir: DataDir, dataset: str, source_id: str, current: str | None
+) -> bool:
+    """Whether the source's published file of `dataset` holds rows of a version not current."""
+    path = data_dir.dataset_file(dataset, source_id)
+    if current is None or not data_dir.download(path):
+        return False
+    doc_ids = pq.read_table(path, columns=["doc_id"]).column("doc_id").unique().to_pylist()
+    return bool(set(doc_ids) - {current})
 
 
 def _state(

@@ -1,23 +1,33 @@
 """The `refresh` flow: catalog → fetch → extract → normalize → parse (per kind) → publish.
 
-Fetches of every source run at once; the extraction batches of every changed document are
-submitted as soon as its fetch is in, so the task runner keeps all workers busy across
-documents; each document is then normalized, parsed and published in catalog order while later
-batches still run. A bad source fails alone; the run ends Failed when any source failed, so
-Prefect automations and notifications fire, and a summary artifact lists every source.
+Fetches of every source run at once. Each source then goes on by itself as soon as its own fetch
+is in, in a thread of its own (a "document driver"): its PDF is checked against its hash, its
+pages counted in a guarded worker, its extraction batches submitted to the task runner (which
+keeps all workers busy across documents), and it is normalized, parsed and published while its
+later batches still run. No source waits for another's fetch or extraction: a server that
+trickles, or a document that takes an hour, holds up only itself, until its own deadline.
+
+A bad source fails alone, whatever goes wrong — a network fault, a hostile PDF, a disk that is
+full or read-only for its files: its reason is recorded where it can be, and the summary and
+the exit code still come. The run ends Failed when any source failed, so Prefect automations
+and notifications fire, and a summary artifact lists every source.
 """
 
 from __future__ import annotations
 
+import contextvars
 import math
 import os
 import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
+from prefect.futures import as_completed
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
@@ -30,14 +40,20 @@ from flows.discover import (
     remember_listing,
     remembered_sources,
 )
-from flows.extract import ExtractError, ExtractJob, Limits, RemotePdf, count_pages
+from flows.extract import ExtractError, ExtractJob, Limits, RemotePdf, measure_pages
 from flows.fetch import FetchError
 from flows.lock import data_dir_lock
 from flows.progress import report
-from flows.publish import record_failure
+from flows.publish import record_failure, settle_versions
 from flows.series import series_outdated
 from flows.state import is_unchanged
-from flows.store import DataDir, open_data_dir
+from flows.store import (
+    DataDir,
+    OutsideDataDir,
+    describe_os_error,
+    file_sha256,
+    open_data_dir,
+)
 from flows.summary import SourceOutcome, summary_markdown
 from flows.tasks import (
     extract_task,
@@ -99,15 +115,26 @@ class RefreshRun:
     outcomes: list[SourceOutcome] = field(default_factory=list)
     new_sources: list[Source] = field(default_factory=list)  # first listed by an index this run
     series: dict | None = None  # request_series counts, when it was rebuilt
+    document_time_limit: float = defaults.DOCUMENT_TIME_LIMIT_SECONDS
+    fetcher: Any = fetch_task
+    fetch_timeout: float = defaults.FETCH_TIMEOUT_SECONDS
+    fetch_deadline: float = defaults.FETCH_DEADLINE_SECONDS
 
     @property
     def root(self) -> str:
         return self.data.location
 
     def fail(self, source: Source, fetch: FetchResult | None, stage: str, error: str) -> None:
-        """Record a source's failure: a log line, its `documents` history, the summary."""
+        """Record a source's failure: a log line, its `documents` history, the summary. A
+        failure that cannot be written down (the disk is full, its folder read-only) is still
+        reported: the summary line says so."""
         self.logger.error("%s: %s failed: %s", source.id, stage, error)
-        record_failure(self.data, source, fetch, stage, error)
+        try:
+            record_failure(self.data, source, fetch, stage, error)
+        except Exception as exc:  # noqa: BLE001 - the run goes on, and says why it could not
+            note = describe_failure(exc)
+            self.logger.warning("%s: the failure could not be recorded: %s", source.id, note)
+            error = f"{error} (not recorded: {note})"
         self.outcomes.append(SourceOutcome(source.id, "failed", stage, error))
 
     def fail_index(self, index: Index, error: str) -> None:
@@ -126,56 +153,124 @@ class PendingDocument:
     batches: list
 
 
+def describe_failure(exc: BaseException) -> str:
+    """One line for why a stage failed: our own errors say it already; a file that cannot be
+    written says which and why; anything else is named by its type (a bug to report)."""
+    if isinstance(exc, FetchError | ExtractError | OutsideDataDir):
+        text = str(exc)
+    elif isinstance(exc, OSError):
+        text = describe_os_error(exc)
+    else:
+        detail = " ".join(str(exc).split())
+        text = f"{exc.__class__.__name__}: {detail}" if detail else f"{exc.__class__.__name__}"
+    return " ".join(text.split()) or exc.__class__.__name__
+
+
 def error_of(state) -> str:  # noqa: ANN001 - a Prefect state
     """The one-line reason a task failed, from its exception when there is one."""
     try:
         state.result()
-    except (FetchError, ExtractError) as exc:
-        return str(exc)
     except Exception as exc:  # noqa: BLE001
-        return f"{exc.__class__.__name__}: {exc}"
+        return describe_failure(exc)
     return state.message or "failed"
 
 
-def wait_for_fetch(run: RefreshRun, source: Source, future) -> FetchResult | None:  # noqa: ANN001
-    """The source's fetch, or None after recording why it failed."""
-    future.wait()
-    if not future.state.is_completed():
-        run.fail(source, None, "fetch", error_of(future.state))
-        return None
-    return future.state.result()
+def refresh_source(run: RefreshRun, source: Source, fetched) -> None:  # noqa: ANN001
+    """One source from its finished fetch (a future, or a FetchResult made before the flow) to
+    its published datasets. It never raises: whatever goes wrong is this source's failure,
+    recorded with the stage it happened in."""
+    stage, fetch = "fetch", None
+    try:
+        if isinstance(fetched, FetchResult):
+            fetch = fetched
+        else:
+            fetched.wait()  # done already; this settles its final state
+            if not fetched.state.is_completed():
+                run.fail(source, None, "fetch", error_of(fetched.state))
+                return
+            fetch = fetched.state.result()
+        if not run.force and is_unchanged(run.data, source, fetch.sha256):
+            run.logger.info("%s: unchanged (%s, %s)", source.id, fetch.outcome, fetch.doc_id)
+            run.outcomes.append(
+                SourceOutcome(source.id, "unchanged", "fetch", fetched=fetch.outcome)
+            )
+            return
+        fetch, pdf_path = verified_raw(run, source, fetch)
+        stage = "extract"
+        pending = start_document(run, source, fetch, pdf_path)
+        if pending is not None:
+            finish_document(run, pending)
+    except Exception as exc:  # noqa: BLE001 - one source's trouble, never the run's
+        run.fail(source, fetch, stage, describe_failure(exc))
 
 
-def start_document(run: RefreshRun, source: Source, fetch: FetchResult) -> PendingDocument | None:
-    """Submit a source's extraction when its PDF changed, or record why not."""
-    if not run.force and is_unchanged(run.data, source, fetch.sha256):
-        run.logger.info("%s: unchanged (%s, %s)", source.id, fetch.outcome, fetch.doc_id)
-        run.outcomes.append(SourceOutcome(source.id, "unchanged", "fetch", fetched=fetch.outcome))
-        return None
+def verified_raw(run: RefreshRun, source: Source, fetch: FetchResult) -> tuple[FetchResult, str]:
+    """The local raw PDF, checked against the sha256 it is named by before anything reads it.
+
+    A raw file changed on disk (damaged, or swapped for another file) would otherwise be
+    published under the old hash. A copy from a data dir URL is downloaded again; a source on
+    the web is fetched afresh (the fetch replaces the bad copy); else the source fails here.
+    """
     # The fetch may have run on another machine (a Dask worker): the PDF is read from this
     # machine's copy, downloaded from a data dir URL if the cache lacks it.
-    pdf_path = str(run.data.ensure_local(run.data.raw_pdf(source.id, fetch.sha256)))
+    path = run.data.ensure_local(run.data.raw_pdf(source.id, fetch.sha256))
+    if file_sha256(path) == fetch.sha256:
+        return fetch, str(path)
+    if run.data.is_remote and run.data.download(path) and file_sha256(path) == fetch.sha256:
+        return fetch, str(path)
+    if source.is_remote:
+        run.logger.warning(
+            "%s: raw file %s does not match its sha256: fetching again", source.id, path
+        )
+        again = run.fetcher.submit(
+            source, run.root, run.fetch_timeout, run.fetch_deadline, fresh=True
+        )
+        again.wait()
+        if not again.state.is_completed():
+            raise FetchError(
+                f"raw file {run.data.display(path)} does not match its sha256, and fetching it "
+                f"again failed: {error_of(again.state)}"
+            )
+        again = again.state.result()
+        path = run.data.ensure_local(run.data.raw_pdf(source.id, again.sha256))
+        if file_sha256(path) == again.sha256:
+            return again, str(path)
+    raise FetchError(
+        f"raw file {run.data.display(path)} does not match its sha256 (changed on disk): "
+        "not extracted; remove it to have it fetched again"
+    )
+
+
+def start_document(
+    run: RefreshRun, source: Source, fetch: FetchResult, pdf_path: str
+) -> PendingDocument | None:
+    """Count a changed document's pages (guarded) and submit its extraction batches, all under
+    the document's own deadline; or record why not."""
+    deadline = time.time() + run.document_time_limit
     try:
-        page_count = count_pages(pdf_path, source.password)
+        counted = measure_pages(pdf_path, source.password, run.limits, deadline)
     except ExtractError as exc:
         run.fail(source, fetch, "extract", str(exc))
         return None
-    report(source.id, "extract", 0, page_count)
+    report(source.id, "extract", 0, counted.pages)
     remote = RemotePdf(run.root, fetch.sha256, socket.gethostname()) if run.data.is_remote else None
+    work_dir = str(run.data.checked(run.data.work / source.id))
     jobs = [
         ExtractJob(
             source.id,
             pdf_path,
             first,
             last,
-            str(run.data.work / source.id),
+            work_dir,
             source.password,
             run.limits,
             run.fast_path,
             remote,
             run.ocr,
+            deadline=deadline,
+            direct_pages=counted.direct,
         )
-        for first, last in plan_batches(page_count, run.workers)
+        for first, last in plan_batches(counted.pages, run.workers)
     ]
     return PendingDocument(source, fetch, [extract_task.submit(job) for job in jobs])
 
@@ -256,6 +351,8 @@ def new_sources_markdown(run: RefreshRun) -> str:
 
 def end_run(run: RefreshRun) -> Completed | Failed:
     """Publish the summary artifact; the run is Failed when any source failed."""
+    order = {source.id: index for index, source in enumerate(run.sources)}
+    run.outcomes.sort(key=lambda r: order.get(r.source_id, len(order)))
     try:
         create_markdown_artifact(
             summary_markdown(run.outcomes) + new_sources_markdown(run),
@@ -344,6 +441,44 @@ def link_series(run: RefreshRun) -> None:
         run.outcomes.append(SourceOutcome("request_series", "failed", "series", error))
 
 
+def document_drivers(workers: int) -> int:
+    """Documents in flight at once: enough that extraction never waits for a document to be
+    started or finished, few enough that a run over thousands of sources stays small."""
+    return max(4, 2 * workers)
+
+
+def refresh_all(run: RefreshRun, done: dict[str, FetchResult]) -> None:
+    """Fetch every source at once (but those in `done`, fetched before the flow); each goes on
+    in a document driver as soon as its fetch is in."""
+    fetches = {
+        run.fetcher.submit(s, run.root, run.fetch_timeout, run.fetch_deadline): s
+        for s in run.sources
+        if s.id not in done
+    }
+    with ThreadPoolExecutor(document_drivers(run.workers), "teian-document") as drivers:
+
+        def drive(source: Source, fetched) -> None:  # noqa: ANN001 - a future or a FetchResult
+            context = contextvars.copy_context()  # the flow run, for the tasks it calls
+            drivers.submit(context.run, refresh_source, run, source, fetched)
+
+        for source in run.sources:
+            if source.id in done:
+                drive(source, done[source.id])
+        for future in as_completed(list(fetches)):
+            drive(fetches[future], future)
+
+
+def settle_interrupted(run: RefreshRun) -> None:
+    """Publishes a killed run left half done are finished or undone before anything else."""
+    try:
+        settled = settle_versions(run.data)
+    except Exception as exc:  # noqa: BLE001 - each source settles again when it is published
+        run.logger.warning("could not settle an interrupted publish: %s", describe_failure(exc))
+        return
+    if settled:
+        run.logger.info("settled %d file(s) of an interrupted publish", len(settled))
+
+
 @flow(
     name="refresh",
     persist_result=False,
@@ -360,6 +495,8 @@ def refresh(
     retry_delays: list[float] | None = None,
     fetch_timeout: float = defaults.FETCH_TIMEOUT_SECONDS,
     fast_path: bool = True,
+    fetch_deadline: float = defaults.FETCH_DEADLINE_SECONDS,
+    document_time_limit: float = defaults.DOCUMENT_TIME_LIMIT_SECONDS,
     prefetched: list[dict] | None = None,
     ocr: str = defaults.OCR_MODE,
     new_source_ids: list[str] | None = None,
@@ -374,6 +511,11 @@ def refresh(
     """
     expected_failures.install()
     entries = load_catalog(catalog)
+    fetcher = fetch_task
+    if retry_delays is not None:
+        fetcher = fetch_task.with_options(
+            retries=len(retry_delays), retry_delay_seconds=retry_delays
+        )
     run = RefreshRun(
         open_data_dir(data_dir),
         [],
@@ -383,26 +525,17 @@ def refresh(
         fast_path,
         get_run_logger(),
         ocr,
+        document_time_limit=document_time_limit,
+        fetcher=fetcher,
+        fetch_timeout=fetch_timeout,
+        fetch_deadline=fetch_deadline,
     )
-    fetcher = fetch_task
-    if retry_delays is not None:
-        fetcher = fetch_task.with_options(
-            retries=len(retry_delays), retry_delay_seconds=retry_delays
-        )
     done = {f["source_id"]: FetchResult(**f) for f in prefetched or []}
-    with data_dir_lock(run.data.root):
-        run.sources = sources = discover_sources(run, entries, only, fetch_timeout, retry_delays)
+    with data_dir_lock(run.data):
+        settle_interrupted(run)
+        run.sources = discover_sources(run, entries, only, fetch_timeout, retry_delays)
         listed_before = set(new_source_ids or [])
-        run.new_sources += [s for s in sources if s.id in listed_before]
-        fetches = {
-            s.id: fetcher.submit(s, run.root, fetch_timeout) for s in sources if s.id not in done
-        }
-        pending = []
-        for source in sources:
-            fetch = done.get(source.id) or wait_for_fetch(run, source, fetches[source.id])
-            pending.append(start_document(run, source, fetch) if fetch else None)
-        for document in pending:
-            if document is not None:
-                finish_document(run, document)
+        run.new_sources += [s for s in run.sources if s.id in listed_before]
+        refresh_all(run, done)
         link_series(run)
     return end_run(run)

@@ -87,16 +87,45 @@ def _temporary_server_state() -> contextlib.AbstractContextManager:
     return temporary_settings(updates=updates)
 
 
+def drain_prefect_workers(timeout: float = 10.0) -> None:
+    """Send the run's last logs and events to the Prefect API now, while it is still up.
+
+    Prefect sends them from background workers that are drained at interpreter exit; by then a
+    temporary server is stopped, and each worker prints `--- Error logging to API ---` after the
+    summary. Draining before the server stops keeps the terminal to the summary.
+    """
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        try:
+            worker.drain_all(timeout=timeout)
+        except Exception:  # noqa: BLE001 - a log or event that cannot be sent is not the run's
+            pass
+
+
 def run_refresh(**params: Any) -> tuple[Any, dict | None]:
     """Run the flow; returns (final state, result dict or None when the flow itself crashed)."""
     workers = params.get("workers")
     dask_address = params.pop("dask_address", None)
     flow = refresh.with_options(task_runner=make_task_runner(workers, dask_address))
-    with _run_settings(), _temporary_server_state():
-        state = flow(**params, return_state=True)
+    try:
+        with _run_settings(), _temporary_server_state():
+            state = flow(**params, return_state=True)
+    except RuntimeError as exc:
+        if "ephemeral Prefect API server" not in str(exc):
+            raise
+        from prefect.states import Failed
+
+        # one line (`run failed: …`), not Prefect's traceback: nothing was done, nothing is lost
+        reason = " ".join(str(exc).split())
+        return Failed(message=f"the temporary Prefect server did not start: {reason}"), None
     result = state.result(raise_on_failure=False)
     if not isinstance(result, dict):
-        if isinstance(result, BaseException) and result.__class__.__name__ == "DataDirBusy":
+        if isinstance(result, BaseException) and result.__class__.__name__ in (
+            "DataDirBusy",
+            "DataDirUnwritable",
+        ):
             raise result
         return state, None
     return state, result

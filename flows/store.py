@@ -24,10 +24,13 @@ cannot interleave because a run holds the run lock while it writes.
 from __future__ import annotations
 
 import contextlib
+import errno
+import fnmatch
 import functools
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -72,6 +75,55 @@ def _protocols(fs: Any) -> tuple[str, ...]:
 
 class StorageError(Exception):
     """A data dir URL that cannot be used (unknown protocol, its package not installed)."""
+
+
+class OutsideDataDir(Exception):
+    """A path the pipeline was to write leads out of the data dir (a planted symbolic link)."""
+
+
+_WRITE_ERRORS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENAMETOOLONG: "file name too long",
+    errno.EISDIR: "a directory is in the way",
+    errno.ENOTDIR: "a file is in the way of a folder",
+}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for a file operation that failed: which file and why (disk full, read-only …).
+    Errors raised by pyarrow carry the errno only in their message; it is read from there."""
+    where = exc.filename if exc.filename is not None else "a file"
+    code = exc.errno
+    if code is None and (found := re.search(r"errno (\d+)", str(exc), re.IGNORECASE)):
+        code = int(found.group(1))
+    if code in _WRITE_ERRORS:
+        return f"cannot write {where}: {_WRITE_ERRORS[code]}"
+    why = " ".join((exc.strerror or str(exc) or exc.__class__.__name__).split())
+    return f"file error at {where}: {why}"
+
+
+@contextlib.contextmanager
+def naming_errors(path: Path) -> Iterator[None]:
+    """OSErrors raised while writing `path` name it (pyarrow's and fsync's do not)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        code = exc.errno
+        if code is None and (found := re.search(r"errno (\d+)", str(exc), re.IGNORECASE)):
+            code = int(found.group(1))
+        raise OSError(code, exc.strerror or str(exc), str(path)) from None
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in pieces: raw files are named by it, and checked against it."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -131,6 +183,25 @@ class DataDir:
         """What an [[index]] has listed so far (a folder of its own: ids never clash)."""
         return self.state_dir / "indexes" / f"{index_id}.json"
 
+    @functools.cached_property
+    def real_root(self) -> Path:
+        """The data dir with every symbolic link on the way to it resolved."""
+        return Path(os.path.realpath(self.root))
+
+    def checked(self, path: Path) -> Path:
+        """`path`, once it is sure that writing there stays inside the data dir.
+
+        Every link is resolved: a symbolic link planted at raw/<source_id> (or any folder the
+        pipeline writes) must not send raw PDFs, logs or datasets elsewhere on the machine.
+        """
+        real = Path(os.path.realpath(path))
+        if real != self.real_root and self.real_root not in real.parents:
+            raise OutsideDataDir(
+                f"{self.display(path)} leads to {real}, outside the data dir {self.real_root} "
+                "(a symbolic link?): refusing to write there"
+            )
+        return path
+
     def display(self, path: Path) -> str:
         """A path as the user knows it: under the URL for a remote data dir, not the cache."""
         if self.url is None:
@@ -171,6 +242,8 @@ class DataDir:
         if not overwrite and self.fs.exists(remote):
             return False
         folder, name = remote.rsplit("/", 1)
+        if "file" in _protocols(self.fs):
+            _inside_folder(remote, _filesystem(self.url)[1])
         self.fs.makedirs(folder, exist_ok=True)
         if "file" in _protocols(self.fs):
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
@@ -193,7 +266,7 @@ class DataDir:
         """
         if self.url is None:
             return path.exists()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self.checked(path).parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         try:
@@ -215,7 +288,7 @@ class DataDir:
         return path
 
     def remove(self, path: Path) -> None:
-        path.unlink(missing_ok=True)
+        self.checked(path).unlink(missing_ok=True)
         if self.url is not None:
             with contextlib.suppress(FileNotFoundError):
                 self.fs.rm_file(self.remote_path(path))
@@ -234,6 +307,16 @@ class DataDir:
         )
 
 
+def _inside_folder(path: str, root: str) -> None:
+    """A file:// data dir is a folder too: a link in it must not lead the upload elsewhere."""
+    real, real_root = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    if real != real_root and real_root not in real.parents:
+        raise OutsideDataDir(
+            f"{path} leads to {real}, outside the data dir {real_root} (a symbolic link?): "
+            "refusing to write there"
+        )
+
+
 def open_data_dir(location: str | os.PathLike) -> DataDir:
     """The DataDir for a --data-dir value: a local path (resolved), or an fsspec URL with its
     local cache. The URL's filesystem is checked here, so a missing package fails at once."""
@@ -247,32 +330,39 @@ def open_data_dir(location: str | os.PathLike) -> DataDir:
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temp path beside `target`; on success it is fsynced and renamed over `target`."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
+    with naming_errors(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
     tmp_path = Path(tmp)
     try:
-        yield tmp_path
-        with open(tmp_path, "rb+") as handle:
-            os.fsync(handle.fileno())
-        _pause_for_crash_test(target)
-        os.replace(tmp_path, target)
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        with naming_errors(target):
+            yield tmp_path
+            with open(tmp_path, "rb+") as handle:
+                os.fsync(handle.fileno())
+            _pause_for_crash_test(target)
+            os.replace(tmp_path, target)
+            _fsync_folder(target.parent)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
 
 
-def _pause_for_crash_test(target: Path) -> None:
-    """Crash-safety tests kill a run at its most delicate moment: a new file complete on disk but
-    not yet renamed over the published one. TEIAN_TEST_PAUSE_BEFORE_REPLACE names the target
-    (a path suffix such as "cells/x.parquet") at which the process stops and waits to be killed."""
-    suffix = os.environ.get("TEIAN_TEST_PAUSE_BEFORE_REPLACE")
-    if suffix and str(target).endswith(suffix):
+def _pause_for_crash_test(target: Path, step: str = "replace") -> None:
+    """Crash-safety tests kill a run at its delicate moments: a new file complete on disk but
+    not yet renamed into place, or an old one about to be removed. TEIAN_TEST_PAUSE_BEFORE_REPLACE
+    names the target (a path suffix such as "cells/x.parquet", or a glob such as
+    "*/cells/x~*.parquet"), optionally after "remove:", at which the process announces the pause
+    in TEIAN_TEST_PAUSE_FILE (when set) and waits to be killed."""
+    wanted = os.environ.get("TEIAN_TEST_PAUSE_BEFORE_REPLACE")
+    if not wanted:
+        return
+    kind, pattern = ("remove", wanted[7:]) if wanted.startswith("remove:") else ("replace", wanted)
+    if kind != step:
+        return
+    if str(target).endswith(pattern) or fnmatch.fnmatch(str(target), pattern):
+        if marker := os.environ.get("TEIAN_TEST_PAUSE_FILE"):
+            Path(marker).write_text(str(target), encoding="utf-8")
         while True:
             time.sleep(3600)
 
@@ -309,7 +399,7 @@ def write_table(
 ) -> Path:
     import pyarrow.parquet as pq
 
-    target = data_dir.dataset_file(dataset, source_id)
+    target = data_dir.checked(data_dir.dataset_file(dataset, source_id))
     table = table.cast(dataset_schema(dataset, metadata))
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp, compression="zstd")
@@ -347,12 +437,13 @@ def dataset_writer_at(
     dataset: str, path: Path, metadata: dict[str, str] | None = None
 ) -> Iterator[DatasetWriter]:
     """A piecewise writer of a staged (not yet published) dataset file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = DatasetWriter(dataset, path, metadata)
-    try:
-        yield writer
-    finally:
-        writer.close()
+    with naming_errors(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = DatasetWriter(dataset, path, metadata)
+        try:
+            yield writer
+        finally:
+            writer.close()
 
 
 def write_staged(
@@ -363,9 +454,10 @@ def write_staged(
 
     from transforms.schemas import to_table
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table = to_table(dataset, rows).replace_schema_metadata(metadata)
-    pq.write_table(table, path, compression="zstd")
+    with naming_errors(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        table = to_table(dataset, rows).replace_schema_metadata(metadata)
+        pq.write_table(table, path, compression="zstd")
     return path
 
 
@@ -377,11 +469,79 @@ def publish_file(data_dir: DataDir, staged: Path, dataset: str, source_id: str) 
     file or the new one, never part of one. A crash in between leaves a temp file that the next
     run's lock sweeps away.
     """
-    target = data_dir.dataset_file(dataset, source_id)
+    target = data_dir.checked(data_dir.dataset_file(dataset, source_id))
     with atomic_path(target) as tmp:
         os.replace(staged, tmp)
     data_dir.upload(target)
     return target
+
+
+# A source's new version is published beside the old one as <source_id>~<doc_id>.parquet until
+# `documents` names it current (flows.publish); source ids are [a-z0-9-]+, so "~" never clashes.
+VERSION_MARK = "~"
+
+
+def version_file(data_dir: DataDir, dataset: str, source_id: str, doc_id: str) -> Path:
+    """Where a source's version `doc_id` of a dataset waits for its turn to be current."""
+    return data_dir.processed / dataset / f"{source_id}{VERSION_MARK}{doc_id}.parquet"
+
+
+def version_files(data_dir: DataDir, source_id: str | None = None) -> list[tuple[str, str, Path]]:
+    """(dataset, source_id, path) of every version file left beside the published ones (of one
+    source, or of all), e.g. by a run killed half way through publishing."""
+    from transforms.schemas import DATASETS
+
+    found = []
+    for dataset in DATASETS:
+        folder = data_dir.processed / dataset
+        for path in data_dir.list_files(folder, ".parquet"):
+            sid, mark, _doc = path.stem.partition(VERSION_MARK)
+            if mark and (source_id is None or sid == source_id):
+                found.append((dataset, sid, path))
+    return found
+
+
+def stage_version(
+    data_dir: DataDir, staged: Path, dataset: str, source_id: str, doc_id: str
+) -> Path:
+    """Publish a staged dataset file as a version file beside the current one (atomically)."""
+    target = data_dir.checked(version_file(data_dir, dataset, source_id, doc_id))
+    with atomic_path(target) as tmp:
+        os.replace(staged, tmp)
+    data_dir.upload(target)
+    return target
+
+
+def promote_version(data_dir: DataDir, version: Path, dataset: str, source_id: str) -> Path:
+    """Rename a version file over the source's published file of its dataset (atomically)."""
+    target = data_dir.checked(data_dir.dataset_file(dataset, source_id))
+    data_dir.checked(version)
+    _pause_for_crash_test(target)
+    if data_dir.is_remote:
+        if not version.exists():
+            data_dir.download(version)
+        os.replace(version, target)
+        data_dir.upload(target)
+        with contextlib.suppress(FileNotFoundError):
+            data_dir.fs.rm_file(data_dir.remote_path(version))
+    else:
+        os.replace(version, target)
+        _fsync_folder(target.parent)
+    return target
+
+
+def remove_published(data_dir: DataDir, path: Path) -> None:
+    """Remove a published (or version) file; a crash test may stop just before."""
+    _pause_for_crash_test(path, "remove")
+    data_dir.remove(path)
+
+
+def _fsync_folder(folder: Path) -> None:
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 def read_dataset(data_dir: DataDir, dataset: str, source_id: str) -> pa.Table | None:
@@ -397,7 +557,7 @@ def read_dataset(data_dir: DataDir, dataset: str, source_id: str) -> pa.Table | 
 
 def remove_dataset(data_dir: DataDir, dataset: str, source_id: str) -> None:
     """Drop a source's file of a dataset it no longer produces (e.g. its kind changed)."""
-    data_dir.remove(data_dir.dataset_file(dataset, source_id))
+    remove_published(data_dir, data_dir.dataset_file(dataset, source_id))
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -446,7 +606,7 @@ def read_state(data_dir: DataDir, source_id: str) -> dict | None:
 
 def write_state(data_dir: DataDir, source_id: str, state: dict) -> None:
     """Replace the source's state file; it is written last, so it only names published data."""
-    path = data_dir.state_file(source_id)
+    path = data_dir.checked(data_dir.state_file(source_id))
     write_json(path, state)
     data_dir.upload(path)
 
@@ -463,7 +623,7 @@ def append_fetch_log(data_dir: DataDir, source_id: str, record: dict) -> None:
     append): a crash before the upload loses this one line, and the run lock keeps two runs
     from rewriting the same log at once.
     """
-    path = data_dir.fetch_log(source_id)
+    path = data_dir.checked(data_dir.fetch_log(source_id))
     data_dir.download(path)
     append_jsonl(path, record)
     data_dir.upload(path)

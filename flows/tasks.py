@@ -18,6 +18,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 
+from flows import defaults
 from flows.discover import IndexListing, list_index
 from flows.extract import ExtractJob, extract_batch, extract_batch_to_file
 from flows.fetch import TransientFetchError, fetch_source
@@ -55,9 +56,16 @@ def _retry_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's
     cache_policy=NO_CACHE,
     persist_result=False,
 )
-def fetch_task(source: Source, data_root: str, timeout: float) -> FetchResult:
+def fetch_task(
+    source: Source,
+    data_root: str,
+    timeout: float,
+    deadline: float = defaults.FETCH_DEADLINE_SECONDS,
+    fresh: bool = False,
+) -> FetchResult:
     report(source.id, "fetch", 0, 1)
-    return fetch_source(source, open_data_dir(data_root), timeout=timeout)
+    data = open_data_dir(data_root)
+    return fetch_source(source, data, timeout=timeout, deadline=deadline, fresh=fresh)
 
 
 @task(
@@ -81,9 +89,19 @@ def extract_task(job: ExtractJob) -> BatchRef:
         data = open_data_dir(remote.data_root)
         pdf_path = str(data.ensure_local(data.raw_pdf(job.source_id, remote.sha256)))
     if remote is not None and remote.flow_host != socket.gethostname():
-        work = open_data_dir(remote.data_root).work
+        data = open_data_dir(remote.data_root)
+        work = data.checked(data.work)
         batch = extract_batch(
-            pdf_path, job.first, job.last, work, job.password, job.limits, job.fast_path, job.ocr
+            pdf_path,
+            job.first,
+            job.last,
+            work,
+            job.password,
+            job.limits,
+            job.fast_path,
+            job.ocr,
+            deadline=job.deadline,
+            direct=job.direct_pages,
         )
         report(job.source_id, "extract", job.last - job.first + 1, 0)
         return BatchRef(job.first, job.last, batch=batch)
@@ -96,6 +114,8 @@ def extract_task(job: ExtractJob) -> BatchRef:
         job.limits,
         job.fast_path,
         job.ocr,
+        deadline=job.deadline,
+        direct=job.direct_pages,
     )
     report(job.source_id, "extract", job.last - job.first + 1, 0)
     return BatchRef(job.first, job.last, path=path)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows.store import DataDir, StorageError, open_data_dir, read_dataset
+from flows.store import DataDir, OutsideDataDir, StorageError, open_data_dir, read_dataset
 from report.errors import ReportError
 from report.html import render_document_page, render_index, render_table_page
 from report.model import (
@@ -142,7 +142,7 @@ def write_document(
     elif pdf is not None and wanted:
         try:
             images, rendered, reused = render_pages(
-                pdf, wanted, folder / "pages", s.doc_id or "doc", scale
+                pdf, wanted, folder / "pages", s.doc_id or "doc", scale, problems
             )
             result.pages_rendered += rendered
             result.pages_reused += reused
@@ -170,6 +170,14 @@ def _open(data_dir: str | Path) -> DataDir:
         raise ReportError(str(exc)) from None
 
 
+def _default_out(data: DataDir) -> Path:
+    """<data dir>/report, once it is sure that a link there does not lead elsewhere."""
+    try:
+        return data.checked(data.root / "report")
+    except OutsideDataDir as exc:
+        raise ReportError(f"{exc}; give --out to write the report elsewhere") from None
+
+
 def build_report(
     data_dir: str | Path,
     out_dir: Path | None = None,
@@ -180,7 +188,7 @@ def build_report(
     """Write the whole report (or only some sources' pages, keeping the index complete)."""
     started = time.perf_counter()
     data = _open(data_dir)
-    out = Path(out_dir) if out_dir is not None else data.root / "report"
+    out = Path(out_dir) if out_dir is not None else _default_out(data)
     known = published_sources(data)
     if not known:
         raise ReportError(
@@ -229,7 +237,11 @@ def inspect_page(
         if pdf is None:
             problems.append(f"raw PDF of {source_id} not found: no image written")
         else:
-            image = draw_overlays(render_page(pdf, page_number, scale), page, scale)
+            try:
+                image = draw_overlays(render_page(pdf, page_number, scale), page, scale)
+            except ReportError as exc:
+                problems.append(f"{source_id}: {exc}")
+                return InspectResult(doc=doc, page=page, png=None, problems=problems)
             png.parent.mkdir(parents=True, exist_ok=True)
             image.save(png, "PNG", optimize=True)
             written = png

@@ -5,14 +5,22 @@ runs while the document version and scale are unchanged (the scale and doc_id ar
 name), which is what keeps a report of a 300-page edition to seconds and about 10 MB. The same
 boxes the HTML draws as SVG are drawn here into the pixels for `teian inspect --png`, where the
 image is looked at on its own.
+
+Rendering parses the PDF (one page's drawing took 2.8 GB), so it runs in guarded workers
+(flows.guarded) under a time and memory cap: a page that cannot be rendered within them is
+left out of the report with a line saying why, and the rest of the report is written.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flows import defaults
+from flows.guarded import GuardedFailure, call_guarded
 from report.errors import ReportError
 from report.model import Box, PageView, place_label, safe_name
 
@@ -27,19 +35,70 @@ PALETTE_COLORS = 64  # palette PNG: sharp text, a third of a JPEG's size; charts
 TABLE_COLOR = (214, 39, 40)
 CELL_COLOR = (31, 119, 180)
 HEADER_FILL = (31, 119, 180, 40)
+PAGES_PER_WORKER = 32
 
 
-def render_page(pdf_path: Path, page_number: int, scale: float) -> Image:
-    """One page as a PIL image at `scale` × 72 dpi (pdfplumber's points × scale = pixels)."""
+@dataclass(frozen=True)
+class RenderLimits:
+    """The caps of one rendering worker: wall time for its pages, address space."""
+
+    time_seconds: float = defaults.RENDER_TIME_LIMIT_SECONDS
+    memory_mb: int = defaults.RENDER_MEMORY_LIMIT_MB
+
+
+def render_page(
+    pdf_path: Path, page_number: int, scale: float, limits: RenderLimits = RenderLimits()
+) -> Image:
+    """One page as a PIL image at `scale` × 72 dpi (pdfplumber's points × scale = pixels),
+    rendered in a guarded worker."""
+    from PIL import Image as PILImage
+
+    with tempfile.TemporaryDirectory(prefix="teian-page-") as folder:
+        target = Path(folder) / "page.png"
+        try:
+            result = call_guarded(
+                "report.render:render_into",
+                [str(pdf_path), [[page_number, str(target)]], scale, "RGB"],
+                limits.time_seconds,
+                limits.memory_mb,
+            )
+        except GuardedFailure as failed:
+            raise ReportError(f"page {page_number} not rendered: {failed}") from None
+        if not result["done"]:
+            why = result["failed"].get(str(page_number)) or "out of range"
+            raise ReportError(f"page {page_number} not rendered: {why}")
+        with PILImage.open(target) as image:
+            return image.convert("RGB")
+
+
+def render_into(pdf_path: str, jobs: list[list], scale: float, mode: str = "palette") -> dict:
+    """Run by the guarded worker only: render pages into their files (a palette PNG, or RGB for
+    `teian inspect` to draw on). Returns the pages done and, by page, why others were not (a
+    page beyond the document, a page pdfium fails on); a PDF that does not open raises."""
     import pypdfium2 as pdfium
 
-    pdf = pdfium.PdfDocument(str(pdf_path))
+    done, failed = [], {}
+    pdf = pdfium.PdfDocument(pdf_path)
     try:
-        if not 1 <= page_number <= len(pdf):
-            raise ReportError(f"page {page_number} out of range 1–{len(pdf)}")
-        return _render(pdf, page_number, scale)
+        for number, target in jobs:
+            if not 1 <= number <= len(pdf):
+                failed[number] = None
+                continue
+            try:
+                image = _render(pdf, number, scale)
+            except MemoryError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one page pdfium cannot draw
+                failed[number] = " ".join(str(exc).split())[:120] or exc.__class__.__name__
+                continue
+            if mode == "RGB":
+                image.save(target, "PNG")
+            else:
+                _save_png(image, Path(target))
+            done.append(number)
     finally:
         pdf.close()
+    return {"done": done, "failed": failed}
 
 
 def _render(pdf: PdfDocument, page_number: int, scale: float) -> Image:
@@ -66,33 +125,69 @@ def _save_png(image: Image, target: Path) -> None:
 
 
 def render_pages(
-    pdf_path: Path, numbers: list[int], folder: Path, doc_id: str, scale: float
+    pdf_path: Path,
+    numbers: list[int],
+    folder: Path,
+    doc_id: str,
+    scale: float,
+    problems: list[str] | None = None,
+    limits: RenderLimits = RenderLimits(),
 ) -> tuple[dict[int, str], int, int]:
-    """Render the listed pages (opening the PDF once); reuse images already there.
+    """Render the listed pages (in guarded workers, PAGES_PER_WORKER at a time); reuse images
+    already there.
 
-    Returns page → file name, and how many were rendered and reused. Images of other versions
+    Returns page → file name, and how many were rendered and reused; a page that could not be
+    rendered within the limits is left out, with a line in `problems`. Images of other versions
     or scales in `folder` are removed, so the folder only holds what the report shows.
     """
-    import pypdfium2 as pdfium
-
     folder.mkdir(parents=True, exist_ok=True)
     names = {n: f"{safe_name(doc_id)}-p{n:04d}-s{round(scale * 100):03d}.png" for n in numbers}
     missing = [n for n in numbers if not (folder / names[n]).exists()]
-    if missing:
-        pdf = pdfium.PdfDocument(str(pdf_path))
-        try:
-            for n in missing:
-                if n > len(pdf):
-                    names.pop(n)
-                    continue
-                _save_png(_render(pdf, n, scale), folder / names[n])
-        finally:
-            pdf.close()
+    for start in range(0, len(missing), PAGES_PER_WORKER):
+        chunk = missing[start : start + PAGES_PER_WORKER]
+        for number, reason in _render_chunk(pdf_path, chunk, folder, names, scale, limits):
+            names.pop(number)
+            if reason and problems is not None:
+                problems.append(f"page {number} not rendered: {reason}")
     keep = set(names.values())
     for stale in folder.iterdir():
         if stale.name not in keep:
             stale.unlink()
-    return names, len(missing), len(numbers) - len(missing)
+    rendered = sum(1 for n in missing if n in names)
+    return names, rendered, len(numbers) - len(missing)
+
+
+def _render_chunk(
+    pdf_path: Path,
+    pages: list[int],
+    folder: Path,
+    names: dict[int, str],
+    scale: float,
+    limits: RenderLimits,
+) -> list[tuple[int, str | None]]:
+    """Render `pages`; returns the pages left out: (page, why) — why is None for a page beyond
+    the document. A worker that fails is restarted after the page it was on."""
+    left_out: list[tuple[int, str | None]] = []
+    todo = list(pages)
+    while todo:
+        jobs = [[n, str(folder / names[n])] for n in todo]
+        try:
+            result = call_guarded(
+                "report.render:render_into",
+                [str(pdf_path), jobs, scale],
+                limits.time_seconds,
+                limits.memory_mb,
+            )
+            failed_pages = {int(n): why for n, why in result["failed"].items()}
+            return left_out + sorted(failed_pages.items())
+        except GuardedFailure as failed:
+            if failed.kind == "error":  # the PDF does not open: no page of it will render
+                raise ReportError(str(failed)) from None
+            finished = [n for n in todo if (folder / names[n]).exists()]
+            culprit = next(n for n in todo if n not in finished)
+            left_out.append((culprit, str(failed)))
+            todo = todo[todo.index(culprit) + 1 :]
+    return left_out
 
 
 def _dashed_rectangle(

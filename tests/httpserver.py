@@ -4,7 +4,9 @@ Each route is a `Route`: the body to serve and how to misbehave (fail N times wi
 fewer bytes than Content-Length, stall, reset the connection, redirect, honour ETags). A path
 ending in "*" matches every path with that prefix (the archive's /web/<timestamp>id_/<url> form).
 A route with `stall_after` sends that many body bytes and then hangs until the server stops, so a
-test can interrupt a download at a known point.
+test can interrupt a download at a known point. A route with `trickle` sends its body one byte
+every `trickle` seconds (with `trickle_headers`, its status line and headers too), as a server
+that never times out a read but never finishes either.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class Route:
     redirect_status: int = 302
     stall_after: int | None = None  # send this many body bytes, then hang until the server stops
     headers: dict[str, str] = field(default_factory=dict)
+    trickle: float | None = None  # seconds between body bytes
+    trickle_headers: bool = False  # the header block trickles too
     hits: int = 0
     request_headers: list[dict[str, str]] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)  # as requested, query string included
@@ -91,6 +95,13 @@ class FixtureServer:
                     self.send_header("ETag", route.etag)
                     self.end_headers()
                     return
+                if route.trickle_headers:
+                    self._trickle(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\n"
+                        b"Content-Length: %d\r\n\r\n" % len(route.body) + route.body,
+                        route.trickle or 1.0,
+                    )
+                    return
                 self.send_response(route.status)
                 self.send_header("Content-Type", route.content_type)
                 self.send_header("Content-Length", str(len(route.body)))
@@ -102,6 +113,9 @@ class FixtureServer:
                     self.send_header(key, value)
                 self.end_headers()
                 body = route.body if route.truncate_to is None else route.body[: route.truncate_to]
+                if route.trickle:
+                    self._trickle(body, route.trickle)
+                    return
                 if route.stall_after is not None:
                     body = route.body[: route.stall_after]
                 try:
@@ -115,6 +129,18 @@ class FixtureServer:
                     return
                 if route.truncate_to is not None:
                     self.close_connection = True
+
+            def _trickle(self, data: bytes, interval: float) -> None:
+                """One byte at a time until done or the server stops; then the connection ends."""
+                self.close_connection = True
+                for index in range(len(data)):
+                    try:
+                        self.wfile.write(data[index : index + 1])
+                        self.wfile.flush()
+                    except (BrokenPipeError, ConnectionResetError):
+                        return
+                    if server.stopping.wait(interval):
+                        return
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True

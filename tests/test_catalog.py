@@ -80,3 +80,56 @@ def test_real_catalogs_are_valid() -> None:
     for path in (root / "sources.toml", root / "data" / "samples" / "catalog.toml"):
         catalog = parse_catalog(path.read_text(encoding="utf-8"), base_dir=path.parent)
         assert catalog.sources or catalog.indexes, path
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[[source]]\nid="nl\\n"\ntitle="t"\nurl="/x.pdf"\n', "id must match"),
+        (f'[[source]]\nid="{"a" * 101}"\ntitle="t"\nurl="/x.pdf"\n', "more than 100"),
+        ("source = [1, 2]\n", "source #1: must be a table"),
+        ("source = [[1], [2]]\n", "must be a table"),
+        ('[[source]]\nid="a"\ntitle="t"\nurl="http://[::1/x.pdf"\n', "not a valid URL"),
+        (
+            '[[source]]\nid="a"\ntitle="t"\nurl="http://127.0.0.1:99999/x.pdf"\n',
+            "Port out of range",
+        ),
+        ('[[source]]\nid="a"\ntitle="t"\nurl="http://127.0.0.1:0/x.pdf"\n', "port 0"),
+        ('[[source]]\nid="a"\ntitle="t"\nurl="http://:80/x.pdf"\n', "no host"),
+        ('[[source]]\nid="a"\ntitle="t"\nurl="file://etc/passwd"\n', "names a host"),
+        ('[[source]]\nid="a"\ntitle="t"\nurl="/x\\u0000.pdf"\n', "control characters"),
+        ('[[source]]\nid="a"\ntitle="t"\nurl="http://h/x\\t.pdf"\n', "control characters"),
+        ("a = " + "[" * 5000 + "]" * 5000 + "\n", "not valid TOML"),
+    ],
+    ids=[
+        "id-newline",
+        "id-too-long",
+        "ints",
+        "arrays",
+        "ipv6-bracket",
+        "port-too-big",
+        "port-zero",
+        "no-host",
+        "file-host",
+        "nul-in-path",
+        "tab-in-url",
+        "deep-nesting",
+    ],
+)
+def test_hostile_catalogs_name_the_problem(text: str, expected: str) -> None:
+    with pytest.raises(CatalogError) as info:
+        parse_catalog(text)
+    assert any(expected in problem for problem in info.value.problems), info.value.problems
+    assert all("\n" not in problem for problem in info.value.problems)
+
+
+def test_a_catalog_with_a_byte_order_mark_parses() -> None:
+    [source] = parse_catalog('\ufeff[[source]]\nid="a"\ntitle="t"\nurl="/x.pdf"\n').sources
+    assert source.id == "a"
+
+
+def test_an_upper_case_scheme_is_an_http_url() -> None:
+    [source] = parse_catalog(
+        '[[source]]\nid="a"\ntitle="t"\nurl="HTTPS://Example.org/x.pdf"\n'
+    ).sources
+    assert source.url == "https://Example.org/x.pdf" and source.is_remote

@@ -10,12 +10,15 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 from transforms.kinds import available as available_kinds
 from transforms.normalize.eras import fiscal_year_from_title
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # matched whole (fullmatch): no final newline
+# Ids name files (<dataset>/<id>.parquet, and the temp names beside them): well under the 255
+# bytes a file name may have.
+MAX_ID_LENGTH = 100
 ALLOWED_KEYS = {
     "id",
     "title",
@@ -67,7 +70,10 @@ def _check_url(
     """Return (normalized url, problem). Plain paths become absolute file paths."""
     if not isinstance(value, str) or not value.strip():
         return "", f"{where}: {key} must be a non-empty string"
-    value = value.strip()
+    value = with_lower_scheme(value.strip())
+    syntax = url_syntax_problem(value)
+    if syntax:
+        return value, f"{where}: {key} {value!r} {syntax}"
     parsed = urlparse(value)
     if parsed.scheme in ("http", "https"):
         if not parsed.netloc or any(c.isspace() for c in value):
@@ -98,8 +104,10 @@ def _check_fields(entry: dict, where: str, sid: str | None, seen: set[str]) -> l
         if key not in entry:
             problems.append(f"{where}: missing required key {key!r}")
     if sid is not None:
-        if not ID_PATTERN.match(sid):
+        if not ID_PATTERN.fullmatch(sid):
             problems.append(f"{where}: id must match [a-z0-9-]+")
+        elif len(sid) > MAX_ID_LENGTH:
+            problems.append(f"{where}: id is {len(sid)} characters, more than {MAX_ID_LENGTH}")
         if sid in seen:
             problems.append(f"{where}: duplicate id")
         seen.add(sid)
@@ -146,9 +154,11 @@ def _check_urls(
 def parse_catalog(text: str, base_dir: Path | None = None) -> Catalog:
     """Parse catalog TOML text; relative paths are resolved against `base_dir` (the catalog's folder)."""
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(without_bom(text))
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError([f"catalog: not valid TOML: {exc}"]) from None
+    except RecursionError:
+        raise CatalogError(["catalog: not valid TOML: nested too deeply"]) from None
     problems: list[str] = []
     top_extra = set(data) - {"source", "index"}
     if top_extra:
@@ -161,6 +171,9 @@ def parse_catalog(text: str, base_dir: Path | None = None) -> Catalog:
     sources: list[Source] = []
     seen: set[str] = set()
     for index, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            problems.append(entry_shape_problem(entry, index))
+            continue
         sid = entry.get("id") if isinstance(entry.get("id"), str) else None
         where = f"source {sid!r}" if sid else f"source #{index}"
         found = _check_fields(entry, where, sid, seen)
@@ -375,3 +388,58 @@ def parse_indexes(entries: object, seen: set[str], problems: list[str]) -> list[
         if index is not None:
             indexes.append(index)
     return indexes
+
+
+def without_bom(text: str) -> str:
+    """Catalog text without the byte-order mark some Windows editors put first (TOML has none)."""
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def entry_shape_problem(entry: object, index: int) -> str:
+    """The line for a `source` array element that is not a table (e.g. `source = [1, 2]`)."""
+    return (
+        f"source #{index}: must be a table of keys ([[source]] with id, title, url), "
+        f"not {type(entry).__name__} {str(entry)[:40]!r}"
+    )
+
+
+def with_lower_scheme(value: str) -> str:
+    """`HTTP://x` is `http://x`: a scheme is case-insensitive, and the fetch compares it."""
+    match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", value)
+    if match and match.group(1) != match.group(1).lower():
+        return match.group(1).lower() + value[match.end(1) :]
+    return value
+
+
+def url_syntax_problem(value: str) -> str | None:
+    """What makes a URL (or path) unusable before anything is fetched: control characters, a
+    broken host ([::1 without its bracket), a port out of range, a file:// URL naming a host."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return "contains control characters"
+    try:
+        parsed = urlparse(value)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        return f"is not a valid URL ({exc})"
+    if parsed.scheme in ("http", "https"):
+        return _http_url_problem(value)
+    if parsed.scheme == "file":
+        if parsed.netloc not in ("", "localhost"):
+            return "names a host: a file:// URL is file:///absolute/path"
+        if not parsed.path.startswith("/"):
+            return "is not an absolute path (file:///absolute/path)"
+    return None
+
+
+def _http_url_problem(value: str) -> str | None:
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:  # an unclosed IPv6 bracket, a port that is not a number or too big
+        return f"is not a valid URL ({exc})"
+    if not parts.hostname:
+        return "is not a valid URL (no host)"
+    if port == 0:
+        return "is not a valid URL (port 0)"
+    if any(c.isspace() for c in parts.hostname):
+        return "is not a valid URL (a space in the host)"
+    return None

@@ -78,6 +78,8 @@ class PageRecord:
     ocr_confidence: float | None = None  # mean word confidence (0-100) when read by OCR
     ocr_error: str | None = None  # why a page without a text layer has no OCR text
     suspects: list[SuspectWord] = field(default_factory=list)
+    # Why the page's text may be incomplete: a damaged content stream, a page the parser failed on.
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

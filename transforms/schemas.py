@@ -110,6 +110,11 @@ PAGES = _schema(
             "Words holding a rarely used glyph (outside JIS X 0208 and 常用漢字), with their box "
             "and OCR's reading of that spot (null where OCR did not run): 邴市計画税 → 都市計画税.",
         ),
+        (
+            "problems",
+            _LIST_STR,
+            "Why the page's text may be incomplete (a damaged content stream, an unreadable page).",
+        ),
     ],
     required=(*_ROW_IDS, "page_number"),
 )

@@ -40,6 +40,7 @@ class DocumentStats:
     ocr_pages: list[int] = field(default_factory=list)  # pages whose text was read by OCR
     unread_pages: list[tuple[int, str]] = field(default_factory=list)  # no text layer, no OCR
     suspect_pages: list[int] = field(default_factory=list)
+    damaged_pages: list[int] = field(default_factory=list)
 
     def warnings(self) -> list[str]:
         """Why the document's text cannot be trusted whole, whatever its kind.
@@ -63,7 +64,16 @@ class DocumentStats:
                 f"{len(self.unreadable_pages)} page(s) with unreadable glyphs "
                 f"(first: p.{self.unreadable_pages[0]})"
             )
+        if self.damaged_pages:
+            found.append(damaged_pages_warning(self.damaged_pages))
         return found
+
+
+def damaged_pages_warning(pages: list[int], shown: int = 20) -> str:
+    """The pages whose content could not be read whole, by number, so each can be checked."""
+    listed = ", ".join(f"p.{n}" for n in pages[:shown])
+    more = f" and {len(pages) - shown} more" if len(pages) > shown else ""
+    return f"{len(pages)} page(s) with damaged content, text may be missing: {listed}{more}"
 
 
 def page_label(page: PageRecord, pdf_labels: list[str] | None) -> str | None:
@@ -109,6 +119,7 @@ def page_row(
             dict(zip(("x0", "top", "x1", "bottom"), s.bbox, strict=True), word=s.word, ocr=s.ocr)
             for s in page.suspects
         ],
+        "problems": list(page.problems),
     }
 
 
@@ -186,6 +197,8 @@ class DocumentAssembler:
             self.stats.unread_pages.append((page.page_number, page.ocr_error))
         if row["n_suspect"]:
             self.stats.suspect_pages.append(page.page_number)
+        if page.problems:
+            self.stats.damaged_pages.append(page.page_number)
 
     def _add_tables(self, piece: Piece, tables: list[StitchedTable]) -> None:
         for table in tables:
