@@ -42,7 +42,7 @@ import time
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pdfplumber
@@ -355,6 +355,9 @@ class BudgetAmount:
     level: str
     key: str
     amount: int
+    # names the JSON lists under the line without an amount of their own (its 内訳): the
+    # amount is printed beside the last of them (「001 給与費」 over 「001 市議会議員 32人 352,146」)
+    breakdown: tuple[str, ...] = ()
 
 
 _AMOUNT_KEYS = ("本年度予算額", "前年度予算額", "金額")
@@ -371,9 +374,13 @@ def budget_amounts(
         for item in data:
             out.extend(budget_amounts(item, names, level))
     elif isinstance(data, dict):
+        inner = data.get("内訳")
+        breakdown = (
+            tuple(k for k, v in inner.items() if v is None) if isinstance(inner, dict) else ()
+        )
         for key, value in data.items():
             if key in _AMOUNT_KEYS and isinstance(value, int | float):
-                out.append(BudgetAmount(names, level, key, int(value)))
+                out.append(BudgetAmount(names, level, key, int(value), breakdown))
             elif key in _LEVELS:
                 out.extend(budget_amounts(value, names, key))
             elif isinstance(value, dict | list):
@@ -393,14 +400,24 @@ def right_header(amount: BudgetAmount, header: str | None) -> bool:
         return "本年度" in h and "財源" not in h
     if amount.key == "前年度予算額":
         return "前年度" in h
-    if amount.level == "節":
-        return "金額" in h and "説明" not in h
-    return "説明" in h
+    # a 節's 金額 is repeated in its 説明; a 説明 line may be printed in the 節 column's 金額
+    return ("金額" in h or "説明" in h) and "予算額" not in h
 
 
 def right_label(amount: BudgetAmount, row_label: str | None) -> bool:
     """The cell's row label is the name of the amount's own line (spacing and width aside)."""
-    return bool(row_label) and _compact_label(row_label) == _compact_label(amount.names[-1])
+    names = (amount.names[-1], *amount.breakdown[-1:])
+    return bool(row_label) and _compact_label(row_label) in {_compact_label(n) for n in names}
+
+
+def misread_label(amount: BudgetAmount, row_label: str | None) -> bool:
+    """The row label is the line's name but for a few characters the PDF's text layer maps to
+    the wrong ideograph (「都市計画税」 read as 「邴市計画税」): a text-layer flaw, counted apart."""
+    if not row_label:
+        return False
+    a, b = _compact_label(row_label), _compact_label(amount.names[-1])
+    differ = sum(x != y for x, y in zip(a, b, strict=False))
+    return len(a) == len(b) and 0 < differ <= max(1, len(b) // 4)
 
 
 def right_path(amount: BudgetAmount, row_path: str | None) -> bool:
@@ -418,6 +435,7 @@ class LabelScore:
     header_ok: int = 0
     label_ok: int = 0
     no_header: int = 0
+    misread: int = 0
     paths: int = 0
     path_ok: int = 0
 
@@ -429,16 +447,24 @@ class LabelScore:
 def score_fuji_labels(pdf: Path, ex: Extraction, verbose: bool) -> LabelScore:
     """Every printed amount of the per-款 JSON must be a body cell with its column's header
     (本年度予算額/前年度予算額/金額/説明) and its own line's name as row label (a 計 row names
-    the line it totals); 款/項/目 amounts must also carry the line's path (市税 / 市民税 / 個人)."""
+    the line it totals); a cell of a 款/項/目 amount with the line's name must also carry the
+    line's path (市税 / 市民税 / 個人)."""
     data = json.loads(pdf.with_suffix(".json").read_text(encoding="utf-8"))
     printed = unicodedata.normalize("NFKC", "".join(p.text_raw for p in ex.pages))
     expected = [a for a in budget_amounts(data) if f"{a.amount:,}" in printed]
+    # the JSON repeats a line elsewhere without its 内訳 (歳出's 事業費 list): same breakdown
+    breakdowns = {(a.names[-1], a.amount): a.breakdown for a in expected if a.breakdown}
+    expected = [
+        a if a.breakdown else replace(a, breakdown=breakdowns.get((a.names[-1], a.amount), ()))
+        for a in expected
+    ]
     by_yen: dict[int, list[dict]] = {}
     for cell in ex.cells:
         if cell.get("value_yen") is not None and not cell.get("is_header"):
             by_yen.setdefault(cell["value_yen"], []).append(cell)
     score = LabelScore()
     wrong: list[str] = []
+    wrong_paths: list[str] = []
     for amount in expected:
         cells = by_yen.get(amount.amount * 1000, [])
         score.amounts += 1
@@ -453,9 +479,17 @@ def score_fuji_labels(pdf: Path, ex: Extraction, verbose: bool) -> LabelScore:
         score.label_ok += label
         score.labelled += bool(both)
         score.no_header += bool(cells) and all(not c.get("header") for c in cells)
+        score.misread += not both and any(
+            right_header(amount, c.get("header")) and misread_label(amount, c.get("row_label"))
+            for c in cells
+        )
         if amount.level in ("款", "項", "目"):
             score.paths += 1
-            score.path_ok += any(right_path(amount, c.get("row_path")) for c in both)
+            named = [c for c in cells if right_label(amount, c.get("row_label"))]
+            path_ok = any(right_path(amount, c.get("row_path")) for c in named)
+            score.path_ok += path_ok
+            if named and not path_ok:
+                wrong_paths.append(f"{' / '.join(amount.names)}: {named[0].get('row_path')}")
         if not both:
             seen = (
                 "; ".join(f"[{c.get('header')}|{c.get('row_label')}]" for c in cells[:3])
@@ -466,6 +500,8 @@ def score_fuji_labels(pdf: Path, ex: Extraction, verbose: bool) -> LabelScore:
         print(f"    without header+label ({len(wrong)}):")
         for line in wrong[:40]:
             print(f"      {line}")
+    if verbose and wrong_paths:
+        print(f"    wrong row_path ({len(wrong_paths)}): {wrong_paths[:6]}")
     return score
 
 
@@ -834,7 +870,8 @@ def _share(part: int, whole: int) -> str:
 def _label_lines(score: LabelScore) -> list[str]:
     return [
         f"{'Fuji R8 amounts under right header+row label':<44} {_share(score.labelled, score.amounts)}"
-        f"  header {score.header_ok}, label {score.label_ok}, no header printed {score.no_header}",
+        f"  header {score.header_ok}, label {score.label_ok}, no header printed {score.no_header},"
+        f" label misread in the text layer {score.misread}",
         f"{'Fuji R8 款/項/目 amounts with right row_path':<44} {_share(score.path_ok, score.paths)}",
     ]
 

@@ -8,7 +8,8 @@ import pdfplumber
 import pytest
 
 from tests.fixtures import tables_pdf
-from transforms.assemble.cells import TableGrid, read_grid, table_cells
+from transforms.assemble.cells import read_grid
+from transforms.assemble.table import TableGrid, table_cells
 from transforms.assemble.document import assemble_document
 from transforms.extract import ruled as ruled_mod
 from transforms.extract import unruled as unruled_mod
@@ -187,7 +188,10 @@ def test_listed_amounts_in_one_cell_and_units_printed_in_cells() -> None:
     assert by_pos[(1, 1)]["value_yen"] == 205_920_000
     assert by_pos[(1, 2)]["value_yen"] == 448_879_000
     assert by_pos[(2, 2)]["value_yen"] == 96_733_000
-    assert by_pos[(2, 2)]["row_label"] == "002 一般職 11人"
+    # the ordinal printed before a name is not part of it; a listed line sits under its 節
+    assert by_pos[(2, 2)]["row_label"] == "一般職 11人"
+    assert by_pos[(2, 2)]["row_path"] == "報酬 / 一般職 11人"
+    assert by_pos[(1, 1)]["row_label"] == "報酬" and by_pos[(1, 2)]["row_label"] == "給与費"
     assert by_pos[(3, 1)]["value_yen"] == 49_604_000  # the unit stated above carries down
     assert by_pos[(3, 2)]["value"] is None  # 「－」 is nil, not zero
 

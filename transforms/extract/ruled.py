@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from transforms.extract.grid import blank, is_degenerate
+from transforms.extract.grid import blank, is_degenerate, is_small_table
 from transforms.extract.settings import TableSettings
 from transforms.extract.words import centre_inside, line_text, lines_of
-from transforms.normalize.figures import is_number
+from transforms.normalize.figures import is_figure, is_number
 from transforms.records import RawTable
 
 
@@ -32,7 +32,7 @@ def _is_white(color: Any) -> bool:
     return bool(numbers) and all(v >= 0.98 for v in numbers)
 
 
-def _visible(obj: dict) -> bool:
+def is_visible(obj: dict) -> bool:
     """Keep what can be a ruling. Dropped: small curves (glyphs drawn as outlines), dots (a
     dotted thousands guide in a money column), white fills without a stroke. Snapped together,
     any of these would split figures and words into columns that are not there."""
@@ -167,12 +167,14 @@ def _repaired_grid(table: Any, words: _PageWords, settings: TableSettings) -> tu
 
 def ruled_tables(page: Any, settings: TableSettings) -> list[RawTable]:
     """The ruled grids of `page` that are tables (not frames around prose, not chart bars)."""
-    visible = page.filter(_visible)
+    visible = page.filter(is_visible)
     words = _PageWords(page, settings)
     found: list[RawTable] = []
     for table in visible.find_tables(settings.pdfplumber()):
         rows, boxes = _repaired_grid(table, words, settings)
-        if is_degenerate(rows) or _cuts_words(table.bbox, boxes, words.get()):
+        if is_degenerate(rows) and not is_small_table(rows, is_figure):
+            continue
+        if _cuts_words(table.bbox, boxes, words.get()):
             continue
         bbox = tuple(float(v) for v in table.bbox)
         found.append(RawTable(bbox=bbox, rows=rows, cell_boxes=boxes, strategy="lines"))  # type: ignore[arg-type]
@@ -330,8 +332,8 @@ def _item_rows(
 ) -> tuple[list[list], list[list]]:
     out_rows: list[list] = []
     out_boxes: list[list] = []
+    per_column = _group_words(groups, row_words, box_row)
     for g, group in enumerate(groups):
-        ids = {id(w) for line in group for w in line}
         top = min(w["top"] for line in group for w in line)
         bottom = max(w["bottom"] for line in group for w in line)
         new_row: list[str | None] = []
@@ -341,13 +343,53 @@ def _item_rows(
                 new_row.append(None if g == 0 else "")
                 new_box.append(None)
                 continue
-            mine = [w for w in row_words[c] if id(w) in ids]
+            mine = per_column[c][g]
             new_row.append(line_text(lines_of(mine)))
             box = box_row[c] or band
             new_box.append((box[0], top, box[2], bottom))
         out_rows.append(new_row)
         out_boxes.append(new_box)
     return out_rows, out_boxes
+
+
+def _wraps(words: list[dict], box: Any) -> bool:
+    """Does the cell's last line run to its right edge, so the next line goes on with it?"""
+    if not words or not box:
+        return False
+    last = lines_of(words)[-1]
+    size = float(last[-1].get("size") or (last[-1]["bottom"] - last[-1]["top"]))
+    return max(w["x1"] for w in last) >= box[2] - 1.6 * size
+
+
+def _group_words(
+    groups: list[list[list[dict]]], row_words: dict[int, list[dict]], box_row: list[Any]
+) -> dict[int, list[list[dict]]]:
+    """Each column's words by item group. A label wrapped onto the line of the next item's
+    figure (「4 児童手当負担」「金」 beside two 説明 lines) stays with the item it names."""
+    per_column: dict[int, list[list[dict]]] = {}
+    for c, words in sorted(row_words.items()):
+        parts = []
+        for group in groups:
+            ids = {id(w) for line in group for w in line}
+            parts.append([w for w in words if id(w) in ids])
+        per_column[c] = parts
+    for c, parts in per_column.items():
+        box = box_row[c] if c < len(box_row) else None
+        beside = per_column.get(c + 1)
+        for g in range(1, len(parts)):
+            mine, above = parts[g], parts[g - 1]
+            alone = beside is None or not beside[g]  # nothing of its own next to it
+            if (
+                mine
+                and above
+                and alone
+                and not _figure_lines(lines_of(mine))
+                and _wraps(above, box)
+            ):
+                first = lines_of(mine)[0]
+                parts[g - 1] = above + first
+                parts[g] = [w for w in mine if all(w is not f for f in first)]
+    return per_column
 
 
 def split_listed_rows(
