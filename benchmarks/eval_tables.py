@@ -648,14 +648,18 @@ def score_list_headers(pdf: Path, ex: Extraction, verbose: bool) -> ListScore:
             score.as_header += 1
             as_header.append(want[0])
         if body:
-            cells = {_nfkc_compact(c.get("text_raw")): c for c in body[0][2]}
+            cells: dict[str, list[dict]] = {}
+            for c in body[0][2]:
+                cells.setdefault(_nfkc_compact(c.get("text_raw")), []).append(c)
             for name, value in zip(names, record, strict=False):
                 value = _nfkc_compact(value)
                 if not value or value not in cells:
                     continue
                 score.cells += 1
-                header = (cells[value].get("header") or "").split(" / ")[-1]
-                score.cells_headed += _nfkc_compact(header) == name
+                score.cells_headed += any(
+                    _nfkc_compact((c.get("header") or "").split(" / ")[-1]) == name
+                    for c in cells[value]
+                )
     headers_by_table: dict[str, set[tuple[str, ...]]] = {}
     for table_id, is_header, row in out:
         if is_header:

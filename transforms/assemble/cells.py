@@ -17,7 +17,7 @@ import re
 import statistics
 from dataclasses import dataclass
 
-from transforms.normalize.figures import is_figure, labelled_figure
+from transforms.normalize.figures import is_figure, is_nil, labelled_figure
 from transforms.normalize.text import join_cell_lines, normalize_lines, normalize_text
 
 # A line that states only a unit: 「千円」「（千円）」「単位：円」.
@@ -240,3 +240,34 @@ def header_paths(grid: TextGrid, header_rows: int) -> list[str]:
                 parts.append(text)
         paths.append(" / ".join(parts))
     return paths
+
+
+def _label_row(row: list[CellText | None]) -> bool:
+    cells = [c for c in row if c is not None and c.text]
+    return len(cells) >= 2 and not any(c.is_figure for c in cells)
+
+
+def _figure_row(row: list[CellText | None]) -> bool:
+    cells = [c for c in row if c is not None and c.text]
+    return len(cells) >= 2 and all(c.is_figure or is_nil(c.text) for c in cells)
+
+
+def band_headers(grid: TextGrid, header_rows: int) -> tuple[dict[int, list[str]], set[int]]:
+    """Headers of a table printed in bands: a row of labels over a row of figures, again and
+    again (a ward table wrapped over several lines: 千代田 中央 港 … / 19 68 215 …). Each
+    figure row's header is the row of labels printed above it. Returns the labels of each
+    figure row and the label rows of the later bands (header rows too); empty for any other
+    table."""
+    if header_rows < 1 or not _label_row(grid[header_rows - 1]):
+        return {}, set()
+    body = grid[header_rows:]
+    if len(body) < 3:
+        return {}, set()
+    for k, row in enumerate(body):
+        if not (_figure_row(row) if k % 2 == 0 else _label_row(row)):
+            return {}, set()
+    labels: dict[int, list[str]] = {}
+    for k in range(0, len(body), 2):
+        above = body[k - 1] if k else grid[header_rows - 1]
+        labels[header_rows + k] = [cell.text if cell is not None else "" for cell in above]
+    return labels, {header_rows + k for k in range(1, len(body), 2)}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from transforms.assemble.cells import (
     CellText,
     TextGrid,
+    band_headers,
     count_header_rows,
     fill_spans,
     header_paths,
@@ -67,6 +68,7 @@ def table_cells(
         find_unit(h, normalized=True) or (known[c] if c < len(known) else None)
         for c, h in enumerate(headers)
     ]
+    bands, band_rows = band_headers(grid, header_rows)
     lines = line_labels(grid, header_rows, table.boxes)
     if outline is not None:
         lines = outline.place(lines, headers, grid, header_rows, table.boxes, table.row_pages)
@@ -82,8 +84,9 @@ def table_cells(
                 amount = parse_amount(cell.figure, unit, normalized=True)
             box = table.boxes[r][c] if r < len(table.boxes) and c < len(table.boxes[r]) else None
             record = _cell_record(table.row_pages[r], r, c, lines.get((r, c)), cell, amount, box)
-            record["header"] = headers[c] if c < len(headers) and headers[c] else None
-            record["is_header"] = r < header_rows
+            heads = bands.get(r, headers)
+            record["header"] = heads[c] if c < len(heads) and heads[c] else None
+            record["is_header"] = r < header_rows or r in band_rows
             record["spanned"] = printed is None and cell is not None
             cells.append(record)
     return cells, header_rows, units
