@@ -32,10 +32,16 @@ def _is_white(color: Any) -> bool:
     return bool(numbers) and all(v >= 0.98 for v in numbers)
 
 
+# A fill thinner than this (points) is drawn as a line; a thicker one shades a cell or a row.
+LINE_FILL = 2.5
+
+
 def is_visible(obj: dict) -> bool:
     """Keep what can be a ruling. Dropped: small curves (glyphs drawn as outlines), dots (a
-    dotted thousands guide in a money column), white fills without a stroke. Snapped together,
-    any of these would split figures and words into columns that are not there."""
+    dotted thousands guide in a money column), white fills without a stroke, and fills shaped
+    as blocks rather than lines: shading behind a cell, a row or a line of header text. Taken
+    as edges, any of these would split figures, words and header cells into rows and columns
+    that are not there; a shaded table's rows and columns come from its text instead."""
     kind = obj.get("object_type")
     if kind == "curve":
         return max(obj["width"], obj["height"]) >= 10
@@ -46,7 +52,7 @@ def is_visible(obj: dict) -> bool:
     if obj.get("stroke") and not _is_white(obj.get("stroking_color")):
         return True
     if obj.get("fill") and not _is_white(obj.get("non_stroking_color")):
-        return True
+        return min(obj["width"], obj["height"]) <= LINE_FILL
     return False
 
 
