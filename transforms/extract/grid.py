@@ -7,6 +7,20 @@ from typing import Any
 from pdfplumber.utils import calculate_area, get_bbox_overlap
 
 
+def is_white(color: Any) -> bool:
+    """A colour that prints nothing on white paper (RGB or grey near 1, CMYK near 0)."""
+    if color is None:
+        return False
+    values = color if isinstance(color, list | tuple) else (color,)
+    try:
+        numbers = [float(v) for v in values]
+    except (TypeError, ValueError):
+        return False
+    if len(numbers) == 4:  # CMYK: white is no ink
+        return all(v <= 0.02 for v in numbers)
+    return bool(numbers) and all(v >= 0.98 for v in numbers)
+
+
 def blank(cell: str | None) -> bool:
     """A grid position with no text (a spanned position included)."""
     return cell is None or not cell.strip()

@@ -12,25 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from transforms.extract.grid import blank, is_degenerate, is_small_table
+from transforms.extract.charts import chart_inside
+from transforms.extract.grid import blank, is_degenerate, is_small_table, is_white
 from transforms.extract.settings import TableSettings
 from transforms.extract.words import centre_inside, line_text, lines_of
 from transforms.normalize.figures import is_figure, is_number
 from transforms.records import RawTable
-
-
-def _is_white(color: Any) -> bool:
-    if color is None:
-        return False
-    values = color if isinstance(color, list | tuple) else (color,)
-    try:
-        numbers = [float(v) for v in values]
-    except (TypeError, ValueError):
-        return False
-    if len(numbers) == 4:  # CMYK: white is no ink
-        return all(v <= 0.02 for v in numbers)
-    return bool(numbers) and all(v >= 0.98 for v in numbers)
-
 
 # A fill thinner than this (points) is drawn as a line; a thicker one shades a cell or a row.
 LINE_FILL = 2.5
@@ -49,9 +36,9 @@ def is_visible(obj: dict) -> bool:
         return True
     if max(obj["width"], obj["height"]) < 3:
         return False
-    if obj.get("stroke") and not _is_white(obj.get("stroking_color")):
+    if obj.get("stroke") and not is_white(obj.get("stroking_color")):
         return True
-    if obj.get("fill") and not _is_white(obj.get("non_stroking_color")):
+    if obj.get("fill") and not is_white(obj.get("non_stroking_color")):
         return min(obj["width"], obj["height"]) <= LINE_FILL
     return False
 
@@ -171,16 +158,102 @@ def _repaired_grid(table: Any, words: _PageWords, settings: TableSettings) -> tu
     return merge_split_columns(rows, boxes)
 
 
+def _ends(edges: list[dict], side: str) -> list[list[dict]]:
+    """Horizontal edges grouped by where they end on `side` ("x0" or "x1"), within 2 pt."""
+    groups: list[list[dict]] = []
+    for edge in sorted(edges, key=lambda e: e[side]):
+        if groups and edge[side] - groups[-1][-1][side] <= 2:
+            groups[-1].append(edge)
+        else:
+            groups.append([edge])
+    return groups
+
+
+def _bridged(a: dict, b: dict, vertical: list[dict], side: str) -> bool:
+    """Do vertical rules run down from rule `a` to rule `b` (one table's rows), not a gap
+    between two tables? A rule at the open end (`side`) does not count."""
+    lo, hi = max(a["x0"], b["x0"]), min(a["x1"], b["x1"])
+    end = a[side]
+    return any(
+        lo - 2 <= v["x0"] <= hi + 2
+        and abs(v["x0"] - end) > 2
+        and v["top"] <= a["top"] + 2
+        and v["bottom"] >= b["top"] - 2
+        for v in vertical
+    )
+
+
+def _runs(group: list[dict], vertical: list[dict], side: str) -> list[list[dict]]:
+    """A group of rules ending at one x, split into the runs that vertical rules join."""
+    runs: list[list[dict]] = []
+    for edge in sorted(group, key=lambda e: e["top"]):
+        last = runs[-1][-1] if runs else None
+        if last and (edge["top"] - last["top"] < 1 or _bridged(last, edge, vertical, side)):
+            runs[-1].append(edge)
+        else:
+            runs.append([edge])
+    return runs
+
+
+def closing_edges(page: Any) -> list[dict]:
+    """Vertical lines that close a ruled table whose horizontal rules run past its outer
+    vertical rules: many reports leave the table's sides open (a year column on the left, the
+    last column on the right, ruled across but not down). Where three or more horizontal rules
+    of one table (vertical rules join them further in) end at the same x with no vertical rule
+    there, the table ends there: a line from the first of those rules to the last closes it."""
+    horizontal = [e for e in page.edges if e["orientation"] == "h" and e["width"] >= 10]
+    vertical = [e for e in page.edges if e["orientation"] == "v" and e["height"] >= 5]
+    lines: list[dict] = []
+    for side in ("x0", "x1"):
+        for group in _ends(horizontal, side):
+            for run in _runs(group, vertical, side) if len(group) >= 2 else []:
+                top, bottom = run[0]["top"], run[-1]["top"]
+                if len({round(e["top"]) for e in run}) < 3 or bottom - top < 5:
+                    continue  # a top rule and a header rule alone do not make rows
+                x = sorted(e[side] for e in run)[len(run) // 2]
+                # an open side has no vertical rule at all; a side ruled in part is ruled
+                there = any(
+                    abs(v["x0"] - x) <= 2 and v["top"] < bottom - 1 and v["bottom"] > top + 1
+                    for v in vertical
+                )
+                if not there:
+                    lines.append(
+                        {
+                            "object_type": "line",
+                            "x0": x,
+                            "x1": x,
+                            "top": top,
+                            "bottom": bottom,
+                            "width": 0.0,
+                            "height": bottom - top,
+                        }
+                    )
+    return lines
+
+
+def _finder_settings(visible: Any, settings: TableSettings) -> dict[str, Any]:
+    """pdfplumber's settings for `visible`, with the lines that close open-sided tables."""
+    options = settings.pdfplumber()
+    closing = closing_edges(visible)
+    if closing and options.get("vertical_strategy", "lines") == "lines":
+        options["explicit_vertical_lines"] = (
+            list(options.get("explicit_vertical_lines") or []) + closing
+        )
+    return options
+
+
 def ruled_tables(page: Any, settings: TableSettings) -> list[RawTable]:
     """The ruled grids of `page` that are tables (not frames around prose, not chart bars)."""
     visible = page.filter(is_visible)
     words = _PageWords(page, settings)
     found: list[RawTable] = []
-    for table in visible.find_tables(settings.pdfplumber()):
+    for table in visible.find_tables(_finder_settings(visible, settings)):
         rows, boxes = _repaired_grid(table, words, settings)
         if is_degenerate(rows) and not is_small_table(rows, is_figure):
             continue
-        if _cuts_words(table.bbox, boxes, words.get()):
+        if _cuts_words(table.bbox, boxes, words.get()) or chart_inside(
+            page, table.bbox, words.get()
+        ):
             continue
         bbox = tuple(float(v) for v in table.bbox)
         found.append(RawTable(bbox=bbox, rows=rows, cell_boxes=boxes, strategy="lines"))  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ import statistics
 from typing import Any
 
 from transforms.extract.captions import CAPTION_LIKE
+from transforms.extract.charts import chart_inside
 from transforms.extract.grid import is_degenerate
 from transforms.extract.settings import TableSettings
 from transforms.extract.words import centre_inside, segments, text_lines
@@ -230,7 +231,7 @@ def text_tables(
             block.pop()
         if sum(len(line["segments"]) >= 2 for line in block) >= settings.min_table_lines:
             table = _table_from_block(block, settings.min_table_lines)
-            if table:
+            if table and not chart_inside(page, table.bbox, words):
                 found.append(table)
     return found
 
