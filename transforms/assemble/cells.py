@@ -161,12 +161,13 @@ MAX_HEADER_ROWS = 4
 
 
 def cell_kind(cell: CellText | None) -> str:
-    """empty, figure, code (postal codes, phone numbers, times), url, date or text."""
+    """empty, figure, year (「2010」: a figure that may head a column), code (postal codes,
+    phone numbers, times), url, date or text."""
     if cell is None or not cell.text:
         return "empty"
     text = cell.text
     if cell.is_figure:
-        return "figure"
+        return "year" if _is_year(text) else "figure"
     if _CODE.match(text) and sum(ch.isdigit() for ch in text) >= 2:
         return "code"
     if _URL.search(text) and " " not in text.strip():
@@ -204,13 +205,13 @@ def shaped_like_records(row: list[CellText | None], below: TextGrid) -> bool:
 
 
 def count_header_rows(texts: TextGrid) -> int:
-    """Leading rows that are headers: no figure, and not shaped like the records below them (at
-    most MAX_HEADER_ROWS, never the whole table). A table without a single figure or record
+    """Leading rows that are headers: no figure (years heading columns aside), and not shaped
+    like the records below them (at most MAX_HEADER_ROWS, never the whole table). A table without a single figure or record
     kind below its first row has one header row at most: nothing else tells them apart."""
     count = 0
     for r, row in enumerate(texts[: min(MAX_HEADER_ROWS, len(texts) - 1)]):
         cells = [c for c in row if c is not None and c.raw.strip()]
-        if not cells or any(c.is_figure for c in cells):
+        if not cells or any(c.is_figure and not _is_year(c.text) for c in cells):
             break
         if all(not c.body for c in cells):
             break  # a row of 「千円」 notes opens the body: it states the columns' units
@@ -223,17 +224,33 @@ def count_header_rows(texts: TextGrid) -> int:
     return count
 
 
+def _is_year(text: str) -> bool:
+    """A year heading a column (「2010」), which reads as a figure but names the column."""
+    return bool(_YEAR.match(text.strip()))
+
+
+_YEAR = re.compile(r"^(19|20)[0-9]{2}$")
+
+
 def _records_below(rows: TextGrid) -> bool:
     return any(cell_kind(c) in RECORD_KINDS for row in rows for c in row if c is not None)
 
 
+def _whole_width(row: list[CellText | None]) -> bool:
+    """A header row that is one cell across every column: the table's title (「医療機関等一覧」),
+    which names no column."""
+    return len(row) >= 2 and row[0] is not None and all(c is row[0] for c in row)
+
+
 def header_paths(grid: TextGrid, header_rows: int) -> list[str]:
-    """Column header paths: the texts of the header rows in that column, joined " / "."""
+    """Column header paths: the texts of the header rows in that column, joined " / " (a row
+    that is one cell across the whole table is its title, not part of any column's path)."""
     n_cols = max((len(r) for r in grid), default=0)
+    rows = [r for r in range(header_rows) if not _whole_width(grid[r]) or r == header_rows - 1]
     paths: list[str] = []
     for c in range(n_cols):
         parts: list[str] = []
-        for r in range(header_rows):
+        for r in rows:
             cell = grid[r][c] if c < len(grid[r]) else None
             text = cell.text if cell is not None else None
             if text and (not parts or parts[-1] != text):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from transforms.assemble.headers import HeaderMemory, settle_header
+from transforms.assemble.problems import table_problems
 from transforms.assemble.rows import Outline
 from transforms.assemble.stitch import StitchedTable, Stitcher
 from transforms.assemble.table import TableGrid, table_cells
@@ -115,6 +116,9 @@ def table_rows(
         "caption": caption,
         "unit": unit,
         "strategy": table.strategy,
+        "problems": table_problems(
+            cells, header_rows, header.source_page, table.strategy, table.n_cols
+        ),
     }
     ids = {**doc.ids, "table_id": table_id}
     return row, [{**ids, **cell} for cell in cells]

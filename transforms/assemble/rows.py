@@ -80,16 +80,43 @@ def _own_label(cell: CellText | None) -> bool:
     return cell is not None and cell.is_figure and bool(cell.label) and cell.figure != cell.body
 
 
-def label_column(grid: TextGrid, header_rows: int) -> int | None:
-    """The leftmost column whose body cells are mostly labels."""
+def _is_year_cell(cell: CellText | None) -> bool:
+    return cell is not None and cell_kind(cell) == "year"
+
+
+def label_columns(grid: TextGrid, header_rows: int) -> list[int]:
+    """The columns that name the lines: the label columns left of the first column of figures
+    (a column of years there, 「1991」 beside 「Men」, is one); in a table without figures, the
+    leftmost label column alone (a list's 施設名, not the 住所 beside it)."""
     body = grid[header_rows:]
     n_cols = max((len(r) for r in body), default=0)
+    labels: list[int] = []
+    first_figures = None
     for c in range(n_cols):
         filled = [row[c] for row in body if c < len(row) and row[c] is not None and row[c].text]
-        labels = sum(1 for cell in filled if is_label(cell))
-        if labels and labels >= 0.5 * len(filled):
-            return c
-    return None
+        if not filled:
+            continue
+        years = all(_is_year_cell(cell) for cell in filled)
+        if years or sum(1 for cell in filled if is_label(cell)) >= 0.5 * len(filled):
+            labels.append(c)
+        elif sum(1 for cell in filled if cell.is_figure) >= 0.5 * len(filled):
+            first_figures = c
+            break
+    if first_figures is None:
+        return [
+            c
+            for c in labels
+            if not all(
+                _is_year_cell(r[c]) for r in body if c < len(r) and r[c] is not None and r[c].text
+            )
+        ][:1]
+    return labels
+
+
+def label_column(grid: TextGrid, header_rows: int) -> int | None:
+    """The first of the columns that name the lines."""
+    columns = label_columns(grid, header_rows)
+    return columns[0] if columns else None
 
 
 @dataclass(slots=True)
@@ -104,30 +131,45 @@ class Line:
     row: int = -1
 
 
+def _column_lefts(boxes: list[list]) -> list[float]:
+    """Each column's left edge: where a spanned position (no box of its own) starts."""
+    n_cols = max((len(r) for r in boxes), default=0)
+    lefts = []
+    for c in range(n_cols):
+        xs = [row[c][0] for row in boxes if c < len(row) and row[c]]
+        lefts.append(min(xs) if xs else float(c))
+    return lefts
+
+
 def _entries(
-    row: list[CellText | None], box_row: list, main: int | None
+    row: list[CellText | None], box_row: list, columns: list[int], lefts: list[float]
 ) -> list[tuple[int, float, Name]]:
-    """(column, x, name) of the labels that open lines in a row: the label column's cell (or,
-    where it is empty, the first label in the row) and cells printing their own label."""
+    """(column, x, name) of the labels that open lines in a row: the label columns' cells (or,
+    where they are empty, the first label in the row: a line listed under the one above) and
+    cells printing their own label before their figure."""
     out: list[tuple[int, float, Name]] = []
-    main_filled = main is not None and main < len(row) and is_label(row[main])
+    filled = any(c < len(row) and (is_label(row[c]) or _is_year_cell(row[c])) for c in columns)
     for c, cell in enumerate(row):
-        x = box_row[c][0] if c < len(box_row) and box_row[c] else float(c)
-        if _own_label(cell) or (is_label(cell) and (c == main or (not main_filled and not out))):
-            out.append((c, x, read_name(cell.label or "")))
+        x = box_row[c][0] if c < len(box_row) and box_row[c] else lefts[c] if c < len(lefts) else c
+        named = c in columns and (is_label(cell) or _is_year_cell(cell))
+        listed = not filled and not out and is_label(cell)
+        if cell is not None and (named or listed or _own_label(cell)):
+            out.append((c, x, read_name(cell.label or cell.text)))
     return out
 
 
 def line_labels(grid: TextGrid, header_rows: int, boxes: list[list]) -> dict[tuple[int, int], Line]:
-    """Each body cell's line (see the module doc), from the grid with spans filled."""
-    main = label_column(grid, header_rows)
+    """Each body cell's line (see the module doc), from the grid with spans filled: a cell's
+    own label, else (for a figure) the nearest label to its left, else the row's first."""
+    columns = label_columns(grid, header_rows)
+    lefts = _column_lefts(boxes)
     stack: list[tuple[float, str]] = []
     out: dict[tuple[int, int], Line] = {}
     for r in range(header_rows, len(grid)):
         row = grid[r]
         box_row = boxes[r] if r < len(boxes) else []
         lines: list[tuple[int, Line]] = []
-        for c, x, name in _entries(row, box_row, main):
+        for c, x, name in _entries(row, box_row, columns, lefts):
             while stack and stack[-1][0] >= x - INDENT_TOLERANCE:
                 stack.pop()
             parents = [n for _, n in stack]
@@ -143,7 +185,9 @@ def line_labels(grid: TextGrid, header_rows: int, boxes: list[list]) -> dict[tup
                 continue
             own = next((line for k, line in lines if k == c), None)
             left = [line for k, line in lines if k < c]
-            line = own or (left[-1] if left else (lines[0][1] if lines else None))
+            figure = row[c] is not None and row[c].is_figure
+            first = lines[0][1] if lines else None
+            line = own or (left[-1] if left and figure else (left[0] if left else first))
             if line is not None:
                 out[(r, c)] = line
     return out
@@ -235,18 +279,27 @@ class Outline:
         found = self.context(page, top)
         return [found[above] for above in LEVELS[: LEVELS.index(level)] if above in found]
 
-    def _beside(self, level: str, page: int, x0: float, top: float) -> list[str] | None:
-        """The path of the row at the level above, on the table to the left at this height."""
-        above = LEVELS[LEVELS.index(level) - 1] if LEVELS.index(level) else None
+    def _beside(self, level: str | None, page: int, x0: float, top: float) -> _Band | None:
+        """The row at the level above (any level, for a table that names none) on the table
+        to the left at this height."""
+        above = LEVELS[LEVELS.index(level) - 1] if level and LEVELS.index(level) else None
         for band in reversed(self._bands):
             if (
-                band.level == above
+                (level is None or band.level == above)
                 and band.page == page
                 and band.x1 <= x0 + 1
                 and band.top - 1 <= top < band.bottom
             ):
-                return band.path
+                return band
         return None
+
+    def level_beside(self, page: int, geometry: tuple[float, float] | None) -> str | None:
+        """The level of a table that names none but sits beside the rows of one that does:
+        the level below theirs (a budget book's 節 on the page facing its 目)."""
+        band = self._beside(None, page, *geometry) if geometry else None
+        if band is None or LEVELS.index(band.level) + 1 >= len(LEVELS):
+            return None
+        return LEVELS[LEVELS.index(band.level) + 1]
 
     def place(
         self,
@@ -260,6 +313,9 @@ class Outline:
         """The cells' lines with the path from the headings and the facing table before them."""
         main = label_column(grid, header_rows)
         level = _table_level(headers, main)
+        if level is None and header_rows < len(grid):
+            first = header_rows
+            level = self.level_beside(row_pages[first], _row_geometry(boxes, first))
         placed: dict[int, Line] = {}
         out: dict[tuple[int, int], Line] = {}
         root: list[str] | None = None  # the prefix of the latest line at the table's top level
@@ -298,7 +354,7 @@ class Outline:
         if geometry is not None and LEVELS.index(level) > len(prefix):
             beside = self._beside(level, page, geometry[0], top)
             if beside is not None:
-                prefix = beside
+                prefix = beside.path
         path = prefix + line.path
         label = line.label
         if line.total and not line.path and prefix:

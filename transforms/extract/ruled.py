@@ -14,6 +14,7 @@ from typing import Any
 
 from transforms.extract.charts import chart_inside
 from transforms.extract.grid import blank, is_degenerate, is_small_table, is_white
+from transforms.extract.partial import split_fused_columns
 from transforms.extract.settings import TableSettings
 from transforms.extract.words import centre_inside, line_text, lines_of
 from transforms.normalize.figures import is_figure, is_number
@@ -141,7 +142,8 @@ class _PageWords:
 
 def _repaired_grid(table: Any, words: _PageWords, settings: TableSettings) -> tuple[list, list]:
     """The grid of a pdfplumber table, with spans that only seem to span and cells that list
-    several items split, empty rows and columns dropped and split columns joined."""
+    several items split, empty rows and columns dropped, split columns joined and columns
+    fusing figures side by side split (`transforms.extract.partial`)."""
     rows = table.extract(
         x_tolerance=settings.text_x_tolerance, y_tolerance=settings.text_y_tolerance
     )
@@ -155,7 +157,8 @@ def _repaired_grid(table: Any, words: _PageWords, settings: TableSettings) -> tu
             rows, boxes = split_aligned_spans(rows, boxes, words.get())
         rows, boxes = split_listed_rows(rows, boxes, [r.bbox for r in table.rows], words.get())
     rows, boxes = _clean_grid(rows, boxes)
-    return merge_split_columns(rows, boxes)
+    rows, boxes = merge_split_columns(rows, boxes)
+    return split_fused_columns(rows, boxes, words.get(), settings.column_gap)
 
 
 def _ends(edges: list[dict], side: str) -> list[list[dict]]:
@@ -493,7 +496,17 @@ def split_listed_rows(
     out_boxes: list[list] = []
     for r in range(len(rows)):
         row_words = {c: own[(r, c)] for c in range(n_cols) if (r, c) in own}
-        lines = lines_of([w for ws in row_words.values() for w in ws])
+        # a label centred in a cell spanning rows (a year beside its Men/Women/Total) is not
+        # a line of this row: only words within the row's own band are its lines
+        top, bottom = bands[r][1], bands[r][3]
+        lines = lines_of(
+            [
+                w
+                for ws in row_words.values()
+                for w in ws
+                if top - 1 <= (w["top"] + w["bottom"]) / 2 < bottom + 1
+            ]
+        )
         if _figure_lines(lines) >= 2:
             new_rows, new_boxes = _item_rows(
                 _item_groups(lines), row_words, boxes[r], bands[r], n_cols
