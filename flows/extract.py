@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flows import defaults
+from transforms.extract.corrections import Corrections
 from transforms.records import PageBatch, PageRecord
 
 
@@ -56,6 +57,7 @@ class ExtractJob:
     limits: Limits = Limits()
     fast_path: bool = True
     remote: RemotePdf | None = None
+    corrections: Corrections | None = None  # the catalog's corrections to the table finder
 
 
 def describe_open_error(exc: BaseException) -> str:
@@ -156,20 +158,24 @@ def _page_labels(pdf) -> list[str] | None:  # noqa: ANN001 - a pdfplumber PDF
         return None
 
 
-def _read_batch(pdf, light, first: int, last: int, limit: int) -> PageBatch:  # noqa: ANN001
+def _read_batch(  # noqa: ANN001
+    pdf, light, first: int, last: int, limit: int, corrections: Corrections | None = None
+) -> PageBatch:
     """Pages `first`..`last`: each from pdfium's fast path when it gives the same record, else
-    through pdfplumber, closed right after so memory stays at one page's worth."""
+    through pdfplumber, closed right after so memory stays at one page's worth. A page the
+    catalog states tables for always goes through pdfplumber."""
     from transforms.extract.page import extract_page
 
     batch = PageBatch(first, last, [], _page_labels(pdf) if first == 1 else None)
     for index in range(first - 1, min(last, len(pdf.pages))):
-        record = _extract_fast(light, index, pdf) if light is not None else None
+        stated = corrections is not None and bool(corrections.on_page(index + 1))
+        record = _extract_fast(light, index, pdf) if light is not None and not stated else None
         if record is not None:
             batch.pages.append(record)
             continue
         page = pdf.pages[index]
         try:
-            batch.pages.append(extract_page(page))
+            batch.pages.append(extract_page(page, corrections=corrections))
         except Exception as exc:  # noqa: BLE001 - every parser failure becomes one clear line
             raise _failure(exc, f"page {index + 1}: ", limit) from None
         finally:
@@ -177,8 +183,17 @@ def _read_batch(pdf, light, first: int, last: int, limit: int) -> PageBatch:  # 
     return batch
 
 
+def _worker_corrections(options: list[str]) -> Corrections | None:
+    """The catalog's corrections, passed to the worker as `corrections=<json>`."""
+    for option in options:
+        if option.startswith("corrections="):
+            return Corrections.from_json(option.split("=", 1)[1])
+    return None
+
+
 def _worker_main(argv: list[str]) -> int:
     pdf_path, password, first, last, out_path, memory_mb, *options = argv
+    corrections = _worker_corrections(options)
     limit = int(memory_mb) * 1024 * 1024
     if limit > 0:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -197,7 +212,7 @@ def _worker_main(argv: list[str]) -> int:
             light.close()  # the two parsers disagree about the document: trust pdfplumber alone
             light = None
         try:
-            batch = _read_batch(pdf, light, int(first), int(last), limit)
+            batch = _read_batch(pdf, light, int(first), int(last), limit, corrections)
         finally:
             pdf.close()
             if light is not None:
@@ -249,9 +264,12 @@ def extract_batch(
     password: str | None = None,
     limits: Limits = Limits(),
     fast: bool = True,
+    corrections: Corrections | None = None,
 ) -> PageBatch:
     """Extract pages `first`..`last` (1-based, inclusive) in a guarded child process."""
-    out = extract_batch_to_file(pdf_path, first, last, work_dir, password, limits, fast)
+    out = extract_batch_to_file(
+        pdf_path, first, last, work_dir, password, limits, fast, corrections
+    )
     try:
         return load_batch(out)
     finally:
@@ -294,6 +312,7 @@ def extract_batch_to_file(
     password: str | None = None,
     limits: Limits = Limits(),
     fast: bool = True,
+    corrections: Corrections | None = None,
 ) -> str:
     """Like `extract_batch`, but leave the records in a file under `work_dir` and return its path.
 
@@ -322,6 +341,8 @@ def extract_batch_to_file(
     ]
     if not fast:
         command.append("exact")
+    if corrections is not None:
+        command.append(f"corrections={corrections.to_json()}")
     try:
         completed = subprocess.run(
             command, capture_output=True, text=True, timeout=limits.time_seconds, env=env

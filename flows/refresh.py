@@ -158,6 +158,7 @@ def start_document(run: RefreshRun, source: Source, fetch_future) -> PendingDocu
             run.limits,
             run.fast_path,
             remote,
+            source.corrections,
         )
         for first, last in plan_batches(page_count, run.workers)
     ]

@@ -79,12 +79,26 @@ def extract_task(job: ExtractJob) -> BatchRef:
     if remote is not None and remote.flow_host != socket.gethostname():
         work = open_data_dir(remote.data_root).work
         batch = extract_batch(
-            pdf_path, job.first, job.last, work, job.password, job.limits, job.fast_path
+            pdf_path,
+            job.first,
+            job.last,
+            work,
+            job.password,
+            job.limits,
+            job.fast_path,
+            job.corrections,
         )
         report(job.source_id, "extract", job.last - job.first + 1, 0)
         return BatchRef(job.first, job.last, batch=batch)
     path = extract_batch_to_file(
-        pdf_path, job.first, job.last, Path(job.work_dir), job.password, job.limits, job.fast_path
+        pdf_path,
+        job.first,
+        job.last,
+        Path(job.work_dir),
+        job.password,
+        job.limits,
+        job.fast_path,
+        job.corrections,
     )
     report(job.source_id, "extract", job.last - job.first + 1, 0)
     return BatchRef(job.first, job.last, path=path)

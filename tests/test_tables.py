@@ -441,3 +441,70 @@ def test_banded_table_gives_each_figure_the_label_above_it(pdfs: dict[str, Path]
 
 def test_chart_legend_and_axis_are_not_a_table(pdfs: dict[str, Path]) -> None:
     assert records(pdfs["chart"])["tables"] == []
+
+
+CORRECTED = """
+[[source]]
+id = "budget"
+title = "予算書"
+url = "budget.pdf"
+pages = [1, "3-4"]
+
+[[source.table]]
+page = 1
+area = [50, 140, 420, 260]
+strategy = "text"
+columns = [180, 280, 360]
+header_rows = 2
+"""
+
+
+def test_catalog_corrections_are_validated_and_change_the_fingerprint(tmp_path: Path) -> None:
+    from flows.publish import source_fingerprint
+    from transforms.catalog import CatalogError, parse_catalog
+    from transforms.extract.corrections import TableCorrection
+
+    source = parse_catalog(CORRECTED, tmp_path)[0]
+    assert source.corrections is not None
+    assert source.corrections.pages == (1, 3, 4)
+    assert source.corrections.tables == (
+        TableCorrection(1, (50.0, 140.0, 420.0, 260.0), "text", (180.0, 280.0, 360.0), 2),
+    )
+    plain = parse_catalog(CORRECTED.split("pages")[0], tmp_path)[0]
+    assert source_fingerprint(source) != source_fingerprint(plain)
+    bad = CORRECTED.replace('"3-4"', '"4-3"').replace('"text"', '"stream"')
+    bad = bad.replace("columns = [180, 280, 360]", "columns = [280, 180]\nrows = 3")
+    bad = bad.replace("page = 1", "page = 2")
+    with pytest.raises(CatalogError) as caught:
+        parse_catalog(bad, tmp_path)
+    problems = caught.value.problems
+    assert any("pages: '4-3'" in p for p in problems)
+    assert any("strategy must be one of lines, text" in p for p in problems)
+    assert any("columns must be increasing" in p for p in problems)
+    assert any("unknown keys ['rows']" in p for p in problems)
+    assert all(p.startswith("source 'budget'") for p in problems)
+    outside = CORRECTED.replace("page = 1", "page = 2")
+    with pytest.raises(CatalogError, match="table on page 2, which pages leaves out"):
+        parse_catalog(outside, tmp_path)
+
+
+def test_corrections_reach_the_extraction_worker(pdfs: dict[str, Path], tmp_path: Path) -> None:
+    """The area, strategy, columns and header rows stated in the catalog replace the finder's
+    reading of that page, in the guarded worker; pages left out give no table."""
+    from flows.extract import extract_batch
+    from transforms.extract.corrections import Corrections, TableCorrection
+
+    # the unruled fixture's table (y 136-210), read with one column boundary instead of three
+    stated = TableCorrection(1, (50.0, 130.0, 440.0, 215.0), "text", (180.0,), 1)
+    batch = extract_batch(
+        str(pdfs["unruled"]), 1, 1, tmp_path, corrections=Corrections((1,), (stated,))
+    )
+    recs = assembled(batch.pages)
+    assert len(recs["tables"]) == 1
+    table = recs["tables"][0]
+    assert (table["strategy"], table["header_rows"], table["n_cols"]) == ("text", 1, 2)
+    cells = cells_of(recs, table["table_id"])
+    assert texts(cells) == [[row[0], " ".join(row[1:])] for row in tables_pdf.UNRULED]
+    assert "fused figures: 4 cells" in table["problems"]
+    none = extract_batch(str(pdfs["continued"]), 1, 2, tmp_path, corrections=Corrections((2,)))
+    assert [len(p.tables) for p in none.pages] == [0, 1]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from transforms.extract.corrections import Corrections, parse_corrections
 from transforms.kinds import available as available_kinds
 from transforms.normalize.eras import fiscal_year_from_title
 
@@ -27,6 +28,9 @@ ALLOWED_KEYS = {
     "archive",
     "archive_url",
     "password",
+    # corrections to the table finder (transforms.extract.corrections)
+    "pages",
+    "table",
 }
 REQUIRED_KEYS = ("id", "title", "url")
 
@@ -53,6 +57,7 @@ class Source:
     archive: bool = False
     archive_url: str | None = None
     password: str | None = None
+    corrections: Corrections | None = None  # where the table finder needs telling
 
     @property
     def is_remote(self) -> bool:
@@ -163,8 +168,9 @@ def parse_catalog(text: str, base_dir: Path | None = None) -> list[Source]:
         where = f"source {sid!r}" if sid else f"source #{index}"
         found = _check_fields(entry, where, sid, seen)
         url, archive_url, url_problems = _check_urls(entry, where, base_dir)
-        problems += found + url_problems
-        if found or url_problems:
+        corrections, correction_problems = parse_corrections(entry, where)
+        problems += found + url_problems + correction_problems
+        if found or url_problems or correction_problems:
             continue
         sources.append(
             Source(
@@ -178,6 +184,7 @@ def parse_catalog(text: str, base_dir: Path | None = None) -> list[Source]:
                 archive=entry.get("archive", False),
                 archive_url=archive_url,
                 password=entry.get("password"),
+                corrections=corrections,
             )
         )
     if problems:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from transforms.extract.corrections import Corrections
 from transforms.extract.settings import TableSettings
 from transforms.extract.tables import find_tables
 from transforms.normalize.figures import page_number_line
@@ -45,10 +46,15 @@ def page_record(
     )
 
 
-def extract_page(page: Any, settings: TableSettings | dict | None = None) -> PageRecord:
-    """Extract what the datasets need from a pdfplumber page: text, footer label, tables."""
+def extract_page(
+    page: Any,
+    settings: TableSettings | dict | None = None,
+    corrections: Corrections | None = None,
+) -> PageRecord:
+    """Extract what the datasets need from a pdfplumber page: text, footer label, tables
+    (as the catalog's `corrections` state them, where it does)."""
     text_raw = page.extract_text(layout=False) or ""
-    tables = find_tables(page, settings)
+    tables = find_tables(page, settings, corrections)
     return page_record(
         page.page_number, (page.width, page.height), text_raw, len(page.chars), tables
     )
