@@ -1,7 +1,8 @@
 """Charts drawn on the page: their labels and legends line up like a table, but are not one.
 
 A chart shows itself by what is drawn inside the area its labels take: a plotted curve (a line
-that runs through the inside of its own box, unlike a rounded frame), many tiny marks off the
+that runs through the inside of its own box, unlike a rounded frame) or polyline (sloped
+segments joined end to end), many tiny marks off the
 words and spread over both axes (a series drawn as dots, scatter points; a dotted guide stacks
 its dots on one x, a dotted leader lines them up on one y), or bars (filled blocks with no text on
 them; a shaded table's fills sit behind its words).
@@ -17,6 +18,8 @@ from transforms.extract.grid import is_white
 MARK_SIZE = 3.0
 # This many marks away from the text lines make a chart.
 MIN_MARKS = 20
+# This many sloped segments joined end to end make a plotted series.
+MIN_SEGMENTS = 8
 # This many bars (text-free filled blocks) make a chart.
 MIN_BARS = 3
 
@@ -40,11 +43,45 @@ def _plotted(curve: dict) -> bool:
     return len(inner) >= 3
 
 
+def _chained_slopes(lines: list[dict]) -> int:
+    """Sloped line segments joined end to end: a series drawn as a polyline. (A table's
+    diagonals, crossing out a cell or splitting a corner cell, stand alone.)"""
+    sloped = [o for o in lines if o["width"] > 1 and o["height"] > 0.5]
+    ends: dict[tuple[int, int], int] = {}
+    for o in sloped:
+        for x, y in o.get("pts") or [(o["x0"], o["top"]), (o["x1"], o["bottom"])]:
+            key = (round(x * 2), round(y * 2))
+            ends[key] = ends.get(key, 0) + 1
+    return sum(
+        1
+        for o in sloped
+        if any(
+            ends.get((round(x * 2), round(y * 2)), 0) > 1
+            for x, y in o.get("pts") or [(o["x0"], o["top"]), (o["x1"], o["bottom"])]
+        )
+    )
+
+
 def _on_text(obj: dict, words: list[dict]) -> bool:
     cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
     return any(
         w["x0"] - 1 <= cx <= w["x1"] + 1 and w["top"] - 1 <= cy <= w["bottom"] + 1 for w in words
     )
+
+
+def _on_line(obj: dict, words: list[dict]) -> bool:
+    cy = (obj["top"] + obj["bottom"]) / 2
+    return any(w["top"] - 1 <= cy <= w["bottom"] + 1 for w in words)
+
+
+def _dotted(marks: list[dict], off: list[dict], along_y: bool = True) -> bool:
+    """Enough of the marks lie off the text and spread along x (and y): a dotted guide in a
+    money column stacks its dots on one x, a dotted leader lines them up on one text line."""
+    if len(off) < MIN_MARKS or len(off) < 0.5 * len(marks):
+        return False
+    xs = {round(o["x0"] / 2) for o in off}
+    ys = {round(o["top"]) for o in off}
+    return len(off) < 4 * (min(len(xs), len(ys)) if along_y else len(xs))
 
 
 def _covers_text(obj: dict, words: list[dict]) -> bool:
@@ -61,20 +98,15 @@ def chart_inside(page: Any, bbox: tuple[float, float, float, float], words: list
     curves = [c for c in page.curves if _inside(c, bbox)]
     if any(_plotted(c) for c in curves):
         return True
+    if _chained_slopes([o for o in page.lines if _inside(o, bbox)]) >= MIN_SEGMENTS:
+        return True
     # tiny curves are mostly glyphs drawn as outlines (text a PDF printer turned into paths)
     shapes = [o for o in (*page.rects, *page.lines) if _inside(o, bbox)]
     marks = [o for o in shapes if max(o["width"], o["height"]) <= MARK_SIZE]
-    off_text = [o for o in marks if not _on_text(o, mine)]
-    # a series spreads its dots over x and y; a dotted guide in a money column stacks them on
-    # one x, a dotted leader lines them up on one y
-    xs = {round(o["x0"] / 2) for o in off_text}
-    ys = {round(o["top"]) for o in off_text}
-    if (
-        len(off_text) >= MIN_MARKS
-        and len(off_text) >= 0.5 * len(marks)
-        and len(off_text) < 4 * min(len(xs), len(ys))
-    ):
-        return True
+    if _dotted(marks, [m for m in marks if not _on_text(m, mine)]):
+        return True  # a series spread over both axes, off the words
+    if _dotted(marks, [m for m in marks if not _on_line(m, mine)], along_y=False):
+        return True  # a dotted grid line between the text lines
     blocks = [
         o
         for o in page.rects
