@@ -508,3 +508,36 @@ def test_corrections_reach_the_extraction_worker(pdfs: dict[str, Path], tmp_path
     assert "fused figures: 4 cells" in table["problems"]
     none = extract_batch(str(pdfs["continued"]), 1, 2, tmp_path, corrections=Corrections((2,)))
     assert [len(p.tables) for p in none.pages] == [0, 1]
+
+
+def _raw(rows: list[list[str]], top: float, strategy: str = "lines") -> RawTable:
+    widths = [(40.0, 150.0), (150.0, 300.0)]
+    boxes = [
+        [(x0, top + 12 * r, x1, top + 12 * r + 12) for x0, x1 in widths] for r in range(len(rows))
+    ]
+    bottom = top + 12 * len(rows)
+    return RawTable((40.0, top, 300.0, bottom), rows, boxes, strategy)  # type: ignore[arg-type]
+
+
+def test_header_printed_again_is_dropped_across_pages_and_kept_as_header_within_one() -> None:
+    header = ["区分", "本年度"]
+    first = _raw([header, ["一般会計", "1,000"], header, ["特別会計", "200"]], 600)
+    second = _raw([header, ["企業会計", "30"]], 60)
+    recs = assembled(
+        [
+            PageRecord(1, 595, 842, "", None, 0, [first]),
+            PageRecord(2, 595, 842, "", None, 0, [second]),
+        ]
+    )
+    assert len(recs["tables"]) == 1
+    cells = cells_of(recs, recs["tables"][0]["table_id"])
+    assert texts(cells) == [
+        header,
+        ["一般会計", "1,000"],
+        header,
+        ["特別会計", "200"],
+        ["企業会計", "30"],
+    ]
+    assert [cells[(r, 0)]["is_header"] for r in range(5)] == [True, False, True, False, False]
+    assert cells[(4, 1)]["header"] == "本年度" and cells[(4, 1)]["page_number"] == 2
+    assert cells[(2, 1)]["value"] is None and cells[(2, 1)]["row_label"] is None

@@ -96,7 +96,9 @@ def table_rows(
     caption = normalize_text(table.caption or "", join_lines=False) or None
     unit = find_unit(caption)
     header = settle_header(table, forms.headers, table.header_rows)
-    grid = TableGrid(table.texts, table.cell_boxes, table.row_pages, header.rows, header.paths)
+    grid = TableGrid(
+        table.texts, table.cell_boxes, table.row_pages, header.rows, header.paths, header.repeats
+    )
     known = forms.units.known_for(table, unit)
     cells, header_rows, column_units = table_cells(grid, unit, known, forms.outline)
     forms.units.remember(table, column_units)

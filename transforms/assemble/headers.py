@@ -9,8 +9,10 @@ settled here, before its cells are read:
   hold), or the number the catalog states;
 - a table without a header row of its own takes the header of the latest table whose columns
   it sits in, on the same page or the page before (a block under the spread's header);
-- every body row that repeats a header row is dropped (the header printed again where a
-  table continues), whether the continuation was stitched to the table or not.
+- a header row printed again where the table continues on a later page is dropped, whether
+  the continuation was stitched to the table or not (a block under the spread's header prints
+  it again at the top of the next page); printed again inside one page (over each block of
+  a table), it stays where it is, as a header row, never a record.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Header:
     rows: int  # the table's own header rows (0 when the header comes from another table)
     paths: list[str]  # header path of each column
     source_page: int | None = None  # page of the table the header was taken from, if any
+    repeats: frozenset[int] = frozenset()  # body rows printing a header row again (kept)
 
 
 @dataclass(slots=True)
@@ -173,6 +176,22 @@ def _repeats(table: StitchedTable, first_body: int, keys: list[tuple]) -> set[in
     }
 
 
+def _drop_page_repeats(table: StitchedTable, found: set[int]) -> frozenset[int]:
+    """Drop the repeated header rows that open a page of the table (printed again where it
+    continues); the others (a header printed again over each block of one page) stay, as
+    header rows. Returns the kept ones' indices after the drop."""
+    page_start = 0
+    drop: set[int] = set()
+    for i in range(len(table.texts)):
+        if i and table.row_pages[i] != table.row_pages[i - 1]:
+            page_start = i
+        if i in found and page_start and all(j in found for j in range(page_start, i + 1)):
+            drop.add(i)
+    kept = sorted(found - drop)
+    _drop_rows(table, drop)
+    return frozenset(i - sum(1 for d in drop if d < i) for i in kept)
+
+
 def settle_header(
     table: StitchedTable, memory: HeaderMemory, header_rows: int | None = None
 ) -> Header:
@@ -185,18 +204,18 @@ def settle_header(
         rows = min(rows, max(len(table.texts) - 1, 0))
     if rows:
         keys = [row_key(row) for row in table.texts[:rows]]
-        _drop_rows(table, _repeats(table, rows, keys))
+        repeats = _drop_page_repeats(table, _repeats(table, rows, keys))
         grid = fill_spans(table.texts, table.cell_boxes, table.row_pages)
-        header = Header(rows, header_paths(grid, rows))
+        header = Header(rows, header_paths(grid, rows), None, repeats)
         memory.remember(table, header)
         return header
     found = memory.inherited(table)
     if found is None:
         return Header(0, [""] * table.n_cols)
     known, mapping = found
-    _drop_rows(table, _repeats_of_known(table, known, mapping))
+    repeats = _drop_page_repeats(table, _repeats_of_known(table, known, mapping))
     paths = [known.paths[mapping[c]] if c in mapping else "" for c in range(table.n_cols)]
-    return Header(0, paths, known.page)
+    return Header(0, paths, known.page, repeats)
 
 
 def _blank_key(key: tuple) -> tuple:

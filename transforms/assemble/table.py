@@ -37,6 +37,7 @@ class TableGrid:
     row_pages: list[int]
     header_rows: int | None = None
     headers: list[str] | None = None
+    repeated_headers: frozenset[int] = frozenset()  # body rows printing a header row again
 
 
 def _figure_unit(
@@ -69,6 +70,7 @@ def table_cells(
         for c, h in enumerate(headers)
     ]
     bands, band_rows = band_headers(grid, header_rows)
+    band_rows = band_rows | table.repeated_headers
     lines = line_labels(grid, header_rows, table.boxes)
     if outline is not None:
         lines = outline.place(lines, headers, grid, header_rows, table.boxes, table.row_pages)
@@ -77,13 +79,14 @@ def table_cells(
         for c, printed in enumerate(row):
             cell = grid[r][c]
             amount = None
-            if r >= header_rows and cell is not None:
+            if r >= header_rows and r not in band_rows and cell is not None:
                 if cell.unit and c < len(units) and printed is not None:
                     units[c] = cell.unit  # budget books print the unit once, in the first figure
                 unit = _figure_unit(cell, c, units, headers, table_unit)
                 amount = parse_amount(cell.figure, unit, normalized=True)
             box = table.boxes[r][c] if r < len(table.boxes) and c < len(table.boxes[r]) else None
-            record = _cell_record(table.row_pages[r], r, c, lines.get((r, c)), cell, amount, box)
+            line = None if r in band_rows else lines.get((r, c))
+            record = _cell_record(table.row_pages[r], r, c, line, cell, amount, box)
             heads = bands.get(r, headers)
             record["header"] = heads[c] if c < len(heads) and heads[c] else None
             record["is_header"] = r < header_rows or r in band_rows
