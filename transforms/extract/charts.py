@@ -95,13 +95,15 @@ def _covers_text(obj: dict, words: list[dict]) -> bool:
 def chart_inside(page: Any, bbox: tuple[float, float, float, float], words: list[dict]) -> bool:
     """Is the area `bbox` (a table candidate) a chart? `words` are the page's words."""
     mine = [w for w in words if _inside(w, bbox)]
-    curves = [c for c in page.curves if _inside(c, bbox)]
+    # a page read from its characters alone (the fast path) has no drawings: no chart
+    rects, lines = getattr(page, "rects", []), getattr(page, "lines", [])
+    curves = [c for c in getattr(page, "curves", []) if _inside(c, bbox)]
     if any(_plotted(c) for c in curves):
         return True
-    if _chained_slopes([o for o in page.lines if _inside(o, bbox)]) >= MIN_SEGMENTS:
+    if _chained_slopes([o for o in lines if _inside(o, bbox)]) >= MIN_SEGMENTS:
         return True
     # tiny curves are mostly glyphs drawn as outlines (text a PDF printer turned into paths)
-    shapes = [o for o in (*page.rects, *page.lines) if _inside(o, bbox)]
+    shapes = [o for o in (*rects, *lines) if _inside(o, bbox)]
     marks = [o for o in shapes if max(o["width"], o["height"]) <= MARK_SIZE]
     if _dotted(marks, [m for m in marks if not _on_text(m, mine)]):
         return True  # a series spread over both axes, off the words
@@ -109,7 +111,7 @@ def chart_inside(page: Any, bbox: tuple[float, float, float, float], words: list
         return True  # a dotted grid line between the text lines
     blocks = [
         o
-        for o in page.rects
+        for o in rects
         if _inside(o, bbox)
         and o.get("fill")
         and not is_white(o.get("non_stroking_color"))
