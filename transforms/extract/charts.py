@@ -5,7 +5,7 @@ that runs through the inside of its own box, unlike a rounded frame) or polyline
 segments joined end to end), many tiny marks off the
 words and spread over both axes (a series drawn as dots, scatter points; a dotted guide stacks
 its dots on one x, a dotted leader lines them up on one y), or bars (filled blocks with no text on
-them; a shaded table's fills sit behind its words).
+them, of many lengths; a shaded table's fills sit behind its words or repeat a few sizes).
 """
 
 from __future__ import annotations
@@ -119,5 +119,10 @@ def chart_inside(page: Any, bbox: tuple[float, float, float, float], words: list
     ]
     # bars are long and of different lengths; bullets (■) and check boxes are small and alike
     bars = [o for o in blocks if not _covers_text(o, mine) and max(o["width"], o["height"]) >= 10]
+    # and of many lengths; a shaded table drawn as pieces between its cells repeats a few sizes
     lengths = {round(max(o["width"], o["height"])) for o in bars}
-    return len(bars) >= MIN_BARS and len(bars) >= 0.5 * len(blocks) and len(lengths) >= 2
+    return (
+        len(bars) >= MIN_BARS
+        and len(bars) >= 0.5 * len(blocks)
+        and len(lengths) >= max(2, 0.5 * len(bars))
+    )

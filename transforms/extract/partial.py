@@ -11,9 +11,10 @@ is split like the figures. A column of labels and amounts (a budget book's 説�
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
-from transforms.extract.words import centre_inside, line_text, lines_of, segments
+from transforms.extract.words import centre_inside, line_text, lines_of
 from transforms.normalize.figures import is_numeric
 
 # Share of a column's figure cells that must break at the same gaps.
@@ -25,82 +26,82 @@ def _cell_words(box: Any, words: list[dict]) -> list[dict]:
     return [w for w in words if centre_inside(w, [box])] if box else []
 
 
-def _fused_cuts(words: list[dict], gap: float) -> list[tuple[float, float]] | None:
-    """The gaps (x-ranges) between the figures of a cell whose every line is figures side by
-    side, or None when it is not such a cell."""
-    cuts: list[tuple[float, float]] | None = None
-    for line in lines_of(words):
-        size = float(line[0].get("size") or (line[0]["bottom"] - line[0]["top"]))
-        segs = segments({"words": line, "size": size}, gap)
-        if not all(is_numeric(s["text"]) for s in segs):
-            return None
-        if len(segs) < 2:
-            continue
-        mine = [(a["x1"], b["x0"]) for a, b in zip(segs, segs[1:], strict=False)]
-        if cuts is None:
-            cuts = mine
-        elif len(mine) != len(cuts):
-            return None
-        else:
-            cuts = [(max(a[0], b[0]), min(a[1], b[1])) for a, b in zip(cuts, mine, strict=True)]
+def _fused(words: list[dict]) -> bool:
+    """Every line of the cell is figures only, and some line holds two or more."""
+    lines = lines_of(words)
+    return (
+        bool(lines)
+        and all(all(is_numeric(w["text"]) for w in line) for line in lines)
+        and any(len(line) >= 2 for line in lines)
+    )
+
+
+def _gaps(words: list[dict], min_width: float) -> list[float]:
+    """The centres of the x-ranges no word covers, between the first word and the last."""
+    spans = sorted((w["x0"], w["x1"]) for w in words)
+    cuts: list[float] = []
+    reach = spans[0][1]
+    for x0, x1 in spans[1:]:
+        if x0 - reach >= min_width:
+            cuts.append((reach + x0) / 2)
+        reach = max(reach, x1)
     return cuts
 
 
 def _column_cuts(
     rows: list[list[str | None]], boxes: list[list[Any]], c: int, words: list[dict], gap: float
 ) -> tuple[list[float], int]:
-    """Where column `c` splits (the common gaps of its fused figure cells, or none) and the
-    first row holding such a cell (the rows above it are the column's headings)."""
-    figures = fused = 0
+    """Where column `c` splits (the gaps its fused figure cells all leave free, or none) and
+    the first row holding such a cell (the rows above it are the column's headings)."""
+    figures = 0
+    fused: list[dict] = []
+    cells = 0
     first = len(rows)
-    common: list[tuple[float, float]] | None = None
     for r, row in enumerate(rows):
         text = row[c]
         own = c + 1 >= len(row) or row[c + 1] is not None
         if not text or not own or not is_numeric(text.replace("\n", " ")):
             continue
         figures += 1
-        cuts = _fused_cuts(_cell_words(boxes[r][c], words), gap)
-        if not cuts:
-            continue
-        fused += 1
-        first = min(first, r)
-        if common is None:
-            common = cuts
-        elif len(common) != len(cuts):
-            return [], first
-        else:
-            common = [(max(a[0], b[0]), min(a[1], b[1])) for a, b in zip(common, cuts, strict=True)]
-    if common is None or fused < MIN_FUSED_CELLS or fused < MIN_FUSED_SHARE * figures:
+        mine = _cell_words(boxes[r][c], words)
+        if _fused(mine):
+            fused += mine
+            cells += 1
+            first = min(first, r)
+    if cells < MIN_FUSED_CELLS or cells < MIN_FUSED_SHARE * figures:
         return [], first
-    if any(lo >= hi for lo, hi in common):
-        return [], first
-    return [(lo + hi) / 2 for lo, hi in common], first
+    size = statistics.median(float(w.get("size") or (w["bottom"] - w["top"])) for w in fused)
+    return _gaps(fused, gap * 0.5 * size), first
 
 
 def _split_cell(
     text: str | None, box: Any, words: list[dict], cuts: list[float], heading: bool
 ) -> tuple[list[str | None], list[Any]]:
-    """A cell of the fused column as its parts, one per new column. A cell whose words cross
-    a cut, and a heading (`heading`: above the figures, or spanning into the next column) not
-    printed once per new column, span the new columns (text in the first, None in the others)."""
+    """A cell of the fused column as its parts, one per new column. Each word goes to the
+    part it starts in and spans the parts it runs over (「Revenue」 centred over two); a
+    heading (`heading`: above the figures, or spanning into the next column) printed once for
+    the whole group spans all the parts (text in the first, None in the others)."""
     n = len(cuts) + 1
     if text is None:
         return [None] * n, [None] * n
     edges = [box[0] if box else cuts[0] - 1, *cuts, box[2] if box else cuts[-1] + 1]
     mine = _cell_words(box, words)
-    crossing = any(w["x0"] < x < w["x1"] for w in mine for x in cuts)
-    if crossing or not mine:
-        spanned_boxes = [box] + [None] * (n - 1)
-        return [text] + [None] * (n - 1), spanned_boxes
-    by_part = [
-        [w for w in mine if edges[k] <= (w["x0"] + w["x1"]) / 2 < edges[k + 1]] for k in range(n)
-    ]
+    if not mine:
+        return [text] + [None] * (n - 1), [box] + [None] * (n - 1)
+    first = [max(k for k in range(n) if edges[k] <= w["x0"] + 0.5 or k == 0) for w in mine]
+    last = [max(k for k in range(n) if edges[k] < w["x1"] - 0.5 or k == 0) for w in mine]
+    by_part = [[w for w, f in zip(mine, first, strict=True) if f == k] for k in range(n)]
     if heading and sum(1 for ws in by_part if ws) < 2:
         # a heading over the group (「2010」), not one per new column: it spans them
         return [text] + [None] * (n - 1), [box] + [None] * (n - 1)
-    parts = [line_text(lines_of(ws)) if ws else "" for ws in by_part]
-    part_boxes = [(edges[k], box[1], edges[k + 1], box[3]) if box else None for k in range(n)]
+    covered = {k for f, lst in zip(first, last, strict=True) for k in range(f + 1, lst + 1)}
+    parts: list[str | None] = []
+    for k, ws in enumerate(by_part):
+        parts.append(line_text(lines_of(ws)) if ws else (None if k in covered else ""))
+    part_boxes = [
+        (edges[k], box[1], edges[k + 1], box[3]) if box and parts[k] is not None else None
+        for k in range(n)
+    ]
     return parts, part_boxes
 
 
