@@ -357,6 +357,9 @@ def test_spread_splits_at_its_gutter_and_its_header_holds_for_every_block(
     tables = sorted(recs["tables"], key=lambda t: (round(t["top"]), t["x0"]))
     assert len(tables) == 4
     assert all(t["x1"] < 421 or t["x0"] > 421 for t in tables)
+    # the facing page's own caption is read there, not on the left page
+    assert (tables[1]["caption"], tables[1]["unit"]) == ("(単位:千円)", "千円")
+    assert tables[0]["unit"] is None
     moku, setsu, moku2, setsu2 = (cells_of(recs, t["table_id"]) for t in tables)
     assert [h for *_, h in by_row(moku, 1)] == ["本年度予算額"] * 3
     assert by_row(moku, 2) == [

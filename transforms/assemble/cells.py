@@ -154,7 +154,10 @@ def fill_spans(
 # What a cell holds, as far as telling a header row from a record goes.
 _CODE = re.compile(r"^[0-9０-９\-‐－―ー−~〜～:：/／.．()（）\s]+$")
 _URL = re.compile(r"(https?://|www\.|@|\.(jp|com|net|org|info)(/|$))", re.IGNORECASE)
-_DATE = re.compile(r"[0-9０-９]+\s*[年月日時]")
+_DATE = re.compile(r"[0-9０-９]+\s*[年月日時分]")
+# What a date is printed with besides its numbers (「令和7年度から」「4月21日(火)」); a date
+# is a cell of little else (「8 年度以降の支出予定額」 is a heading).
+_DATE_WORDS = re.compile(r"[\s度]|から|まで|以降|現在|時点|令和|平成|昭和|[(（][^)）]{1,3}[)）]")
 # Kinds of cell text only records hold; a header names its columns in words.
 RECORD_KINDS = ("figure", "code", "url", "date")
 MAX_HEADER_ROWS = 4
@@ -172,7 +175,7 @@ def cell_kind(cell: CellText | None) -> str:
         return "code"
     if _URL.search(text) and " " not in text.strip():
         return "url"
-    if _DATE.search(text) and len(text) <= 20:
+    if _DATE.search(text) and len(_DATE_WORDS.sub("", _DATE.sub("", text))) <= 3:
         return "date"
     return "text"
 
