@@ -214,7 +214,7 @@ def count_header_rows(texts: TextGrid) -> int:
     count = 0
     for r, row in enumerate(texts[: min(MAX_HEADER_ROWS, len(texts) - 1)]):
         cells = [c for c in row if c is not None and c.raw.strip()]
-        if not cells or any(c.is_figure and not _is_year(c.text) for c in cells):
+        if not cells or any(_states_figure(c) and not _is_year(c.text) for c in cells):
             break
         if all(not c.body for c in cells):
             break  # a row of 「千円」 notes opens the body: it states the columns' units
@@ -225,6 +225,14 @@ def count_header_rows(texts: TextGrid) -> int:
     if count > 1 and not _records_below(texts[count:]):
         return 1
     return count
+
+
+def _states_figure(cell: CellText) -> bool:
+    """The cell states a figure: all of it, or after its label (「002 一般職 96,733」) — not a
+    header naming its unit on a line of its own (「Number of retail outlets / (000)」)."""
+    if is_figure(cell.body, normalized=True):
+        return True
+    return cell.is_figure and cell.label is not None and cell.label != cell.body
 
 
 def _is_year(text: str) -> bool:
