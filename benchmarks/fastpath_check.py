@@ -1,11 +1,16 @@
-"""Does the pdfium fast path give the same page records as the full pdfplumber path?
+"""Do pdfium's fast paths give the same page records as the full pdfplumber/pdfminer path?
 
-    python -m benchmarks.fastpath_check PATH... [--max-pages N]
+    python -m benchmarks.fastpath_check PATH... [--max-pages N] [--show]
 
-For every page where `transforms.extract.fast.extract_page_fast` accepts the page, its record is
-compared field by field with `transforms.extract.page.extract_page`. The report gives the share of pages
-that took the fast path, how many of them differ (and in which fields), and the time per page of
-each path. A difference here means the fast path changes the datasets: it must be zero.
+Every page is read as the extraction worker reads it: the text fast path
+(`transforms.extract.fast.extract_page_fast`, pages without any drawn path), else the objects
+fast path (`extract_page_objects_fast`: pdfium's chars and paths under pdfplumber's table
+finder), else pdfminer. Each page that a fast path accepts is compared with the full path's
+record (`transforms.extract.page.extract_page` on pdfminer's objects): text, footer label,
+character count, and every table's grid, strategy and caption exactly; positions (table and
+cell boxes) within 0.01 pt, since pdfium reports 32-bit floats. The report gives, per file and in
+total, the share of pages each path takes, how many differ and in which fields, and the time per
+page of each parser. A difference here means a fast path changes the datasets: it must be zero.
 """
 
 from __future__ import annotations
@@ -16,56 +21,80 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks.text_compare import find_pdfs
+from transforms.records import PageRecord, RawTable
 
-FIELDS = ("text_raw", "footer_label", "n_chars", "tables", "width", "height")
+TOLERANCE = 0.01
+FIELDS = ("text_raw", "footer_label", "n_chars", "width", "height", "tables")
 
 
-def _comparable(value):  # noqa: ANN001, ANN202 - a PageRecord field
-    return round(value, 2) if isinstance(value, float) else value
+def _close(a: object, b: object) -> bool:
+    if isinstance(a, float | int) and isinstance(b, float | int):
+        return abs(a - b) <= TOLERANCE
+    if isinstance(a, tuple | list) and isinstance(b, tuple | list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def _same_tables(fast: list[RawTable], full: list[RawTable]) -> bool:
+    return len(fast) == len(full) and all(
+        f.rows == g.rows
+        and f.strategy == g.strategy
+        and f.caption == g.caption
+        and _close(f.bbox, g.bbox)
+        and _close(f.cell_boxes, g.cell_boxes)
+        for f, g in zip(fast, full, strict=True)
+    )
+
+
+def differing_fields(fast: PageRecord, full: PageRecord) -> list[str]:
+    """The record fields in which a fast path's record differs from the full path's."""
+    out = []
+    for name in FIELDS:
+        a, b = getattr(fast, name), getattr(full, name)
+        same = _same_tables(a, b) if name == "tables" else _close(a, b)
+        if not same:
+            out.append(name)
+    return out
+
+
+def _fast_record(light, plumber_page, index: int) -> tuple[str, PageRecord | None, float]:  # noqa: ANN001
+    from transforms.extract.fast import read_page_fast
+
+    started = time.perf_counter()
+    page = light[index]
+    record, path = read_page_fast(page, plumber_page)
+    page.close()
+    plumber_page.close()
+    return path, record, time.perf_counter() - started
 
 
 def check_file(path: Path, max_pages: int | None) -> dict:
     import pdfplumber
     import pypdfium2 as pdfium
 
-    from transforms.extract.fast import extract_page_fast
     from transforms.extract.page import extract_page
 
-    stats = {
-        "pages": 0,
-        "fast": 0,
-        "differ": 0,
-        "fields": Counter(),
-        "fast_s": 0.0,
-        "full_s": 0.0,
-        "examples": [],
-    }
+    stats: dict = {"pages": 0, "paths": Counter(), "differ": Counter(), "fields": Counter()}
+    stats.update(fast_s=0.0, full_s=0.0, examples=[])
     document = pdfium.PdfDocument(str(path))
     with pdfplumber.open(path) as pdf:
         for index, page in enumerate(pdf.pages[:max_pages]):
             stats["pages"] += 1
-            started = time.perf_counter()
-            light = document[index]
-            fast = extract_page_fast(light, index + 1)
-            light.close()
-            stats["fast_s"] += time.perf_counter() - started
+            which, fast, seconds = _fast_record(document, page, index)
+            stats["paths"][which] += 1
+            stats["fast_s"] += seconds
             started = time.perf_counter()
             full = extract_page(page)
             stats["full_s"] += time.perf_counter() - started
             page.close()
             if fast is None:
                 continue
-            stats["fast"] += 1
-            differing = [
-                f for f in FIELDS if _comparable(getattr(fast, f)) != _comparable(getattr(full, f))
-            ]
+            differing = differing_fields(fast, full)
             if differing:
-                stats["differ"] += 1
+                stats["differ"][which] += 1
                 stats["fields"].update(differing)
-                if len(stats["examples"]) < 2:
-                    stats["examples"].append(
-                        (index + 1, {f: (full[f], fast[f]) for f in differing})
-                    )
+                if len(stats["examples"]) < 3:
+                    stats["examples"].append((index + 1, which, differing))
     document.close()
     return stats
 
@@ -76,25 +105,33 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
     parser.add_argument("--max-pages", type=int, default=None)
     parser.add_argument("--show", action="store_true", help="print the first differences")
     args = parser.parse_args(argv)
-    results = {}
-    print(
-        f"{'file':44} {'pages':>5} {'fast':>5} {'differ':>6} {'full ms/p':>9} {'fast ms/p':>14}  fields"
-    )
+    results: dict[str, dict] = {}
+    total: Counter = Counter()
+    print(f"{'file':40} {'pages':>5} {'text':>5} {'objs':>5} {'full':>5} {'differ':>6}  fields")
     for path in find_pdfs(args.paths):
         try:
             s = check_file(path, args.max_pages)
         except Exception as exc:  # noqa: BLE001 - an unreadable corpus file is reported, not fatal
-            print(f"{path.name[:44]:44} error: {exc.__class__.__name__}: {exc}")
+            print(f"{path.name[:40]:40} error: {exc.__class__.__name__}: {exc}")
             continue
         results[str(path)] = s
-        n = max(1, s["pages"])
+        total.update(pages=s["pages"], differ=sum(s["differ"].values()), **s["paths"])
+        total.update(fast_ms=1000 * s["fast_s"], full_ms=1000 * s["full_s"])
         print(
-            f"{path.name[:44]:44} {s['pages']:5d} {s['fast']:5d} {s['differ']:6d} "
-            f"{1000 * s['full_s'] / n:9.1f} {1000 * s['fast_s'] / n:14.1f}  {dict(s['fields'])}"
+            f"{path.name[:40]:40} {s['pages']:5d} {s['paths']['text']:5d} "
+            f"{s['paths']['objects']:5d} {s['paths']['full']:5d} "
+            f"{sum(s['differ'].values()):6d}  {dict(s['fields'])}"
         )
         if args.show:
             for example in s["examples"]:
                 print("   ", example)
+    n = max(1, total["pages"])
+    print(
+        f"total: {total['pages']} pages — text fast path {total['text'] / n:.0%}, objects fast path "
+        f"{total['objects'] / n:.0%}, full path {total['full'] / n:.0%}; {total['differ']} differ; "
+        f"ms/page: fast paths (incl. fall-backs' checks) {total['fast_ms'] / n:.1f}, "
+        f"pdfminer {total['full_ms'] / n:.1f}"
+    )
     return results
 
 

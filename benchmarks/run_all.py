@@ -2,9 +2,10 @@
 
     python -m benchmarks.run_all [--quick] [--corpus PATH] [--workers N]
 
-1. benchmarks.pipeline: cold throughput vs a naive loop, warm/cold, peak RSS 100 vs 1,000 pages.
-2. benchmarks.fastpath_check: the pdfium fast path gives the same page records as pdfplumber
-   (generated reference documents, and the corpus when given).
+1. benchmarks.pipeline: the whole `teian run` command, cold and warm, vs a naive pdfplumber loop;
+   peak RSS 100 vs 1,000 pages; how fast a catalog error is reported.
+2. benchmarks.fastpath_check: pdfium's fast paths give the same page records as pdfminer's
+   (generated reference documents, and the corpus when given), and the share of pages each takes.
 3. benchmarks.text_compare: pypdfium2's own text vs pdfplumber's, on the corpus (including the
    vertical-writing pages with reference texts) and the generated documents.
 
@@ -37,10 +38,13 @@ def main(argv: list[str] | None = None) -> None:
         pipeline.main(
             (["--quick"] if args.quick else [])
             + ["--workers", str(args.workers), "--work-dir", str(work)]
+            + (["--corpus", str(args.corpus)] if args.corpus else [])
         )
         generated = sorted((work / "docs").glob("*.pdf"))
         checked = [
-            p for p in generated if p.stem in ("teian-400", "budget-600", "teian-120", "budget-150")
+            p
+            for p in generated
+            if p.stem in ("teian-400", "budget-600", "teian-120", "budget-150", "budget-cid-150")
         ]
         corpus = (
             [args.corpus / "ja"]

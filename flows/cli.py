@@ -7,8 +7,11 @@ naming the source and the stage; tracebacks are for bugs only.
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -17,13 +20,22 @@ from rich.console import Console
 from rich.table import Table
 
 from flows import defaults
+from transforms.extract.ocr import OCR_MODES
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
+# Plain help (no rich panels): flags show as flags (`--force`), not as options taking a value.
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help=__doc__.splitlines()[0],
+    rich_markup_mode=None,
+)
 out = Console()
 err = Console(stderr=True, soft_wrap=True)  # one problem, one line: never wrapped
 
 CatalogOpt = Annotated[Path, typer.Option("--catalog", help="Catalog TOML file.")]
 DEFAULT_CATALOG = Path(defaults.CATALOG)
+OcrMode = enum.Enum("OcrMode", {mode: mode for mode in OCR_MODES}, type=str)
+DEFAULT_OCR = OcrMode(defaults.OCR_MODE)
 DataDirOpt = Annotated[
     str,
     typer.Option(
@@ -35,8 +47,11 @@ DataDirOpt = Annotated[
 
 def _quiet_prefect(verbose: bool, level: str = "CRITICAL") -> None:
     """Keep the terminal for our summary, one line per problem: Prefect's own log lines repeat
-    them, so they show only with --verbose (or at `level`). Set before Prefect is imported."""
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else level)
+    them, so its console handler shows them only with --verbose (or at `level`). The run's logs
+    still go to the Prefect API at INFO, so the UI's Logs tab has them. Set before Prefect is
+    imported."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "INFO" if verbose else level)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
@@ -53,19 +68,75 @@ def _data_dir_or_exit(location: str):
         raise typer.Exit(2) from None
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from transforms.schemas import PIPELINE_VERSION
+
+        try:
+            number = version("teian")
+        except PackageNotFoundError:
+            number = "unknown"
+        out.print(f"teian {number} (pipeline {PIPELINE_VERSION})", markup=False, highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_version, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    pass
+
+
+def _missing_catalog(catalog: Path) -> str:
+    """One line for a catalog that is not there, saying how to name one."""
+    line = f"catalog: {catalog} not found"
+    if catalog == DEFAULT_CATALOG:
+        sample = Path("data/samples/catalog.toml")
+        line += " (name one with --catalog PATH" + (
+            f", e.g. --catalog {sample}, the bundled sample)" if sample.exists() else ")"
+        )
+    return line
+
+
+def _declares_indexes(catalog: Path) -> bool:
+    import tomllib
+
+    try:
+        return bool(tomllib.loads(catalog.read_text(encoding="utf-8")).get("index"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+
+
 def _load_or_exit(catalog: Path):
     from flows.catalog import load_catalog
     from transforms.catalog import CatalogError
 
     if not catalog.exists():
-        err.print(f"catalog: {catalog} not found")
+        err.print(_missing_catalog(catalog), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     try:
-        return load_catalog(catalog)
+        sources = load_catalog(catalog)
     except CatalogError as exc:
         for problem in exc.problems:
             err.print(problem, markup=False, highlight=False)
         raise typer.Exit(2) from None
+    if not sources and not _declares_indexes(catalog):
+        err.print(
+            f"catalog: {catalog} lists no sources (add a [[source]] entry: see the README, "
+            "'Adding a source')",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    return sources
 
 
 @app.command()
@@ -73,7 +144,8 @@ def run(
     catalog: CatalogOpt = DEFAULT_CATALOG,
     data_dir: DataDirOpt = defaults.DATA_DIR,
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")
+        list[str] | None,
+        typer.Option("--only", metavar="SOURCE_ID", help="Only this source id (repeatable)."),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Re-extract even when nothing changed.")
@@ -90,14 +162,23 @@ def run(
     memory_limit: Annotated[
         int, typer.Option("--memory-limit", help="MB per extraction worker.")
     ] = defaults.MEMORY_LIMIT_MB,
+    ocr: Annotated[
+        OcrMode,
+        typer.Option(
+            "--ocr", help="OCR pages: auto (those without a text layer), off, force (every page)."
+        ),
+    ] = DEFAULT_OCR,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Fetch, extract, normalize, parse and publish every source of the catalog."""
     _quiet_prefect(verbose)
-    _check_only(_load_or_exit(catalog), only, catalog)
+    sources = _load_or_exit(catalog)
+    _check_only(sources, only, catalog)
     data = _data_dir_or_exit(data_dir)
+    selected = [s for s in sources if not only or s.id in set(only)]
     state, result = _run_locked(
         data,
+        selected,
         catalog=str(catalog),
         data_dir=data.location,
         only=only,
@@ -106,12 +187,14 @@ def run(
         dask_address=dask_address,
         time_limit=time_limit,
         memory_limit_mb=memory_limit,
+        ocr=ocr.value,
     )
     if result is None:
         err.print(f"run failed: {state.message}")
         raise typer.Exit(1)
     _print_summary(result)
-    raise typer.Exit(0 if state.is_completed() else 1)
+    failed = any(r["outcome"] == "failed" for r in result["sources"])
+    raise typer.Exit(1 if failed or (state is not None and not state.is_completed()) else 0)
 
 
 def _check_only(sources: list, only: list[str] | None, catalog: Path) -> None:
@@ -123,26 +206,102 @@ def _check_only(sources: list, only: list[str] | None, catalog: Path) -> None:
         raise typer.Exit(2)
 
 
-def _run_locked(data, **params):  # noqa: ANN001, ANN202 - a DataDir; the flow's parameters
-    """Run the flow with a progress display, holding the data dir's lock.
+def _run_locked(data, selected: list, **params):  # noqa: ANN001, ANN202 - a DataDir; flow params
+    """Fetch first; run the flow (with a progress display) only for what needs it.
 
-    The lock is taken here too (the flow re-enters it) so a busy data dir fails before a
-    Prefect server is started, with one line and no traceback.
+    Returns (flow state or None when no flow ran, result). Sources found unchanged, or failed
+    for good (a missing file, a 404: reported at once, before any Prefect start-up), are
+    decided here; the others go to the flow with the fetches already made. The data dir's lock
+    is taken here (the flow re-enters it), so a busy data dir fails at once, with one line.
     """
     from flows.lock import DataDirBusy, data_dir_lock
-    from flows.progress import set_reporter
-    from flows.runner import run_refresh
+    from flows.precheck import precheck
 
-    with _progress() as reporter:
+    try:
+        with data_dir_lock(data.root):
+            check = precheck(selected, data, params["force"])
+            _record_failures(data, selected, check)
+            rest = check.for_the_flow
+            decided = {o.source_id: asdict(o) for o in check.outcomes()}
+            if not rest:
+                lines = [decided[s.id] for s in selected]
+                return None, {
+                    "data_dir": data.location,
+                    "sources": lines,
+                    "reported": set(check.failed),
+                }
+            params = {**params, "only": [s.id for s in rest]}
+            with _prefect_api(data, params) as api:
+                fetched = [asdict(f) for f in check.fetched.values()]
+                state, result = _run_flow(api, params, fetched)
+    except DataDirBusy as exc:
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    if result is not None:
+        ran = {r["source_id"]: r for r in result["sources"]}
+        result["sources"] = [
+            decided.get(s.id) or ran[s.id] for s in selected if s.id in decided | ran
+        ]
+        result["reported"] = set(check.failed)
+    return state, result
+
+
+def _record_failures(data, selected: list, check) -> None:  # noqa: ANN001
+    """Say at once which sources failed for good, then record them as the flow would."""
+    from flows.publish import record_failure
+
+    for source in selected:
+        if source.id in check.failed:
+            err.print(
+                f"{source.id}: fetch: {check.failed[source.id]}", markup=False, highlight=False
+            )
+            record_failure(data, source, None, "fetch", check.failed[source.id])
+
+
+@contextlib.contextmanager
+def _prefect_api(data, params: dict):  # noqa: ANN001, ANN202 - a DataDir
+    """The API the flow will use: a configured server (None), or a temporary server started
+    now, before `import prefect`, so that its start-up overlaps the import."""
+    from flows.temporary_server import TemporaryServer, configured_api_url
+
+    if configured_api_url() or params.get("dask_address"):
+        yield None
+        return
+    server = TemporaryServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _run_flow(server, params: dict, prefetched: list):  # noqa: ANN001, ANN202
+    from flows.progress import set_reporter
+
+    with _progress() if err.is_terminal else _progress_lines() as reporter:
         set_reporter(reporter)
         try:
-            with data_dir_lock(data.root):
-                return run_refresh(**params)
-        except DataDirBusy as exc:
-            err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
+            if server is None:
+                from flows.runner import run_refresh
+
+                return run_refresh(**params, prefetched=prefetched)
+            from prefect.settings import PREFECT_API_URL, temporary_settings
+
+            from flows.runner import run_refresh
+
+            url = server.wait_ready()
+            with temporary_settings(updates={PREFECT_API_URL: url}):
+                return run_refresh(**params, prefetched=prefetched)
         finally:
             set_reporter(None)
+
+
+@contextlib.contextmanager
+def _progress_lines():  # noqa: ANN202
+    """Progress as a line per document every few seconds, for logs and pipes."""
+    from flows.progress import ProgressLines
+
+    yield ProgressLines(lambda line: err.print(line, markup=False, highlight=False))
 
 
 class _progress:
@@ -199,7 +358,7 @@ def _print_summary(result: dict) -> None:
         )
     out.print(table)
     for r in rows:
-        if r.get("error"):
+        if r.get("error") and r["source_id"] not in result.get("reported", ()):
             stage = r.get("stage", "")
             line = (
                 f"{r['source_id']}: {stage}: {r['error']}"
@@ -216,11 +375,13 @@ def _print_summary(result: dict) -> None:
         + ("" if location == str(Path("data").resolve()) else f" --data-dir {location}"),
         markup=False,
         highlight=False,
+        soft_wrap=True,  # a command to copy: never broken over lines, whatever the width
     )
     out.print(
         f"  or in DuckDB:  SELECT * FROM '{processed}/cells/*.parquet'",
         markup=False,
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -258,6 +419,21 @@ def sources(
     out.print(table)
 
 
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="table (for a terminal), csv, json or markdown (for other programs: every row).",
+    ),
+]
+LimitOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--limit", min=0, help="Rows to show at most (0: all; default 50 for table, else all)."
+    ),
+]
+
+
 @app.command()
 def query(
     sql: Annotated[
@@ -267,41 +443,125 @@ def query(
         ),
     ],
     data_dir: DataDirOpt = defaults.DATA_DIR,
-    limit: Annotated[int, typer.Option("--limit", help="Rows to show at most.")] = 50,
+    fmt: FormatOpt = "table",
+    limit: LimitOpt = None,
 ) -> None:
     """Query the published datasets with DuckDB, each dataset available as a view of its name."""
     import duckdb
 
-    from transforms.schemas import DATASETS
+    from flows.query import connect, fetch_rows, row_limit
 
-    data = _data_dir_or_exit(data_dir)
-    con = duckdb.connect()
-    if data.is_remote:
-        # DuckDB reads the URL's objects through the same fsspec filesystem the run wrote with.
-        con.register_filesystem(data.fs)
-    for dataset in DATASETS:
-        folder = data.processed / dataset
-        if data.list_files(folder, ".parquet"):
-            location = (
-                data.fs.unstrip_protocol(data.remote_path(folder))
-                if data.is_remote
-                else str(folder)
-            )
-            pattern = f"{location}/*.parquet".replace("'", "''")
-            con.execute(
-                f"CREATE VIEW {dataset} AS SELECT * FROM read_parquet('{pattern}', union_by_name=true)"
-            )
+    _check_format(fmt)
+    con = connect(_data_dir_or_exit(data_dir))
     try:
         cursor = con.execute(sql)
+        columns = [d[0] for d in cursor.description or []]
+        rows, cut = fetch_rows(cursor, row_limit(fmt, limit))
     except duckdb.Error as exc:
         err.print(f"query: {exc}".splitlines()[0], markup=False, highlight=False)
         raise typer.Exit(2) from None
-    columns = [d[0] for d in cursor.description or []]
-    rows = cursor.fetchmany(limit)
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    out.print(table)
+    _print_rows(fmt, columns, rows, cut)
+
+
+def _check_format(fmt: str) -> None:
+    from flows.query import FORMATS
+
+    if fmt not in FORMATS:
+        err.print(f"--format {fmt}: one of {', '.join(FORMATS)}", markup=False, highlight=False)
+        raise typer.Exit(2)
+
+
+def _print_rows(fmt: str, columns: list[str], rows: list, cut: bool) -> None:
+    """The rows on stdout; on stderr, when --limit left rows out, a note saying so."""
+    from flows.query import write_result
+
+    write_result(fmt, columns, rows)
+    if cut:
+        err.print(
+            f"showing the first {len(rows)} rows; more were left out (--limit N, or --limit 0 for all)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@app.command()
+def export(
+    out_path: Annotated[
+        Path,
+        typer.Option("--out", help="File to write; a folder for several CSV/Parquet tables."),
+    ],
+    source_id: Annotated[
+        str | None, typer.Argument(help="Source id whose tables to export (or use --query).")
+    ] = None,
+    table: Annotated[
+        str | None, typer.Option("--table", help="Only this table (its id, or 「p3-t1」).")
+    ] = None,
+    sql: Annotated[
+        str | None, typer.Option("--query", help="Export this SQL's result instead of a source.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx or parquet.")] = "csv",
+    encoding: Annotated[
+        str, typer.Option("--encoding", help="CSV encoding: utf-8-sig (Excel), utf-8 or cp932.")
+    ] = "utf-8-sig",
+    amounts: Annotated[
+        str, typer.Option("--amounts", help="Figures as printed (in the table's unit) or in yen.")
+    ] = "printed",
+    wide: Annotated[
+        bool, typer.Option("--wide", help="One column per header path (Parquet always is).")
+    ] = False,
+    data_dir: DataDirOpt = defaults.DATA_DIR,
+) -> None:
+    """Write published tables, as tables, to CSV, XLSX or Parquet (or a query's result)."""
+    import duckdb
+
+    from flows.export import ExportError, ExportOptions, describe, export_query, export_source
+    from flows.query import connect
+
+    if (source_id is None) == (sql is None):
+        err.print("export: give a SOURCE_ID or --query SQL (one of them)")
+        raise typer.Exit(2)
+    options = ExportOptions(fmt, encoding, amounts, wide)
+    data = _data_dir_or_exit(data_dir)
+    try:
+        if sql is not None:
+            result = export_query(connect(data), sql, out_path, options)
+        else:
+            result = export_source(data, source_id or "", table, out_path, options)
+    except (ExportError, duckdb.Error) as exc:
+        err.print(f"export: {exc}".splitlines()[0], markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    for problem in result.problems:
+        err.print(f"warning: {problem}", markup=False, highlight=False, soft_wrap=True)
+    out.print(describe(result), markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def search(
+    words: Annotated[list[str], typer.Argument(help="Words every hit must say (normalized).")],
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", metavar="SOURCE_ID", help="Only this source id (repeatable)."),
+    ] = None,
+    data_dir: DataDirOpt = defaults.DATA_DIR,
+    fmt: FormatOpt = "table",
+    limit: LimitOpt = None,
+) -> None:
+    """Request items and pages that mention all the words, with a snippet and the printed page."""
+    from flows.query import connect, row_limit
+    from flows.search import search as find
+
+    _check_format(fmt)
+    try:
+        con = connect(_data_dir_or_exit(data_dir))
+        columns, rows, cut = find(con, words, only, row_limit(fmt, limit))
+    except ValueError as exc:
+        err.print(f"search: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    if not rows:
+        err.print(f"search: no item or page mentions {' '.join(words)}", markup=False)
+        raise typer.Exit(1)
+    _print_rows(fmt, columns, rows, cut)
 
 
 @app.command()
@@ -334,7 +594,8 @@ def serve(
 def report(
     data_dir: DataDirOpt = defaults.DATA_DIR,
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Only this source id (repeatable).")
+        list[str] | None,
+        typer.Option("--only", metavar="SOURCE_ID", help="Only this source id (repeatable)."),
     ] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Output folder (default: <data-dir>/report).")

@@ -9,6 +9,10 @@ DATA_DIR = "data"
 TIME_LIMIT_SECONDS = 900.0
 # Address space of one extraction worker (MB): pdfminer keeps what it parses of a page.
 MEMORY_LIMIT_MB = 3072
+# Pages read by OCR (Tesseract): auto = only pages without a text layer; off; force = every page.
+OCR_MODE = "auto"
+# Resolution pages are rendered at for OCR (dots per inch).
+OCR_DPI = 300
 # One HTTP read may wait this long (seconds).
 FETCH_TIMEOUT_SECONDS = 60.0
 # `teian serve`: Mondays 06:00, Tokyo time.

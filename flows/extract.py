@@ -57,6 +57,7 @@ class ExtractJob:
     limits: Limits = Limits()
     fast_path: bool = True
     remote: RemotePdf | None = None
+    ocr: str = defaults.OCR_MODE
     corrections: Corrections | None = None  # the catalog's corrections to the table finder
 
 
@@ -159,23 +160,35 @@ def _page_labels(pdf) -> list[str] | None:  # noqa: ANN001 - a pdfplumber PDF
 
 
 def _read_batch(  # noqa: ANN001
-    pdf, light, first: int, last: int, limit: int, corrections: Corrections | None = None
+    pdf,
+    light,
+    first: int,
+    last: int,
+    limit: int,
+    ocr=None,
+    corrections: Corrections | None = None,
 ) -> PageBatch:
     """Pages `first`..`last`: each from pdfium's fast path when it gives the same record, else
-    through pdfplumber, closed right after so memory stays at one page's worth. A page the
-    catalog states tables for always goes through pdfplumber."""
+    through pdfplumber, closed right after so memory stays at one page's worth. `ocr` (a
+    flows.ocr.PageOcr) reads the pages its mode wants by OCR. A page the catalog corrects (its
+    tables stated, or left out of the pages to look at) always goes through pdfplumber."""
     from transforms.extract.page import extract_page
+
+    def read(record: PageRecord, index: int) -> PageRecord:
+        return ocr.read(record, index) if ocr is not None else record
 
     batch = PageBatch(first, last, [], _page_labels(pdf) if first == 1 else None)
     for index in range(first - 1, min(last, len(pdf.pages))):
-        stated = corrections is not None and bool(corrections.on_page(index + 1))
-        record = _extract_fast(light, index, pdf) if light is not None and not stated else None
+        corrected = corrections is not None and (
+            bool(corrections.on_page(index + 1)) or not corrections.looks_at(index + 1)
+        )
+        record = _extract_fast(light, index, pdf) if light is not None and not corrected else None
         if record is not None:
-            batch.pages.append(record)
+            batch.pages.append(read(record, index))
             continue
         page = pdf.pages[index]
         try:
-            batch.pages.append(extract_page(page, corrections=corrections))
+            batch.pages.append(read(extract_page(page, corrections=corrections), index))
         except Exception as exc:  # noqa: BLE001 - every parser failure becomes one clear line
             raise _failure(exc, f"page {index + 1}: ", limit) from None
         finally:
@@ -199,6 +212,8 @@ def _worker_main(argv: list[str]) -> int:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     import pdfplumber
 
+    from flows.ocr import PageOcr
+
     try:
         try:
             pdf = pdfplumber.open(pdf_path, password=password or None)
@@ -211,10 +226,12 @@ def _worker_main(argv: list[str]) -> int:
         if light is not None and len(light) != len(pdf.pages):
             light.close()  # the two parsers disagree about the document: trust pdfplumber alone
             light = None
+        ocr = PageOcr.from_options(options, pdf_path, password)
         try:
-            batch = _read_batch(pdf, light, int(first), int(last), limit, corrections)
+            batch = _read_batch(pdf, light, int(first), int(last), limit, ocr, corrections)
         finally:
             pdf.close()
+            ocr.close()
             if light is not None:
                 light.close()
     except _WorkerFailed as failed:
@@ -237,23 +254,22 @@ def _open_light(pdf_path: str, password: str | None):  # noqa: ANN202 - a pypdfi
 
 def _extract_fast(light, index: int, pdf) -> PageRecord | None:  # noqa: ANN001 - pypdfium2/pdfplumber documents
     """The page's record from pdfium when that gives the same record (see transforms.extract.fast)."""
-    from transforms.extract.fast import extract_page_fast
+    from transforms.extract.fast import read_page_fast
 
     try:
         page = light[index]
-        # The page size as pdfplumber reads it from the page dictionary (no content parsing).
-        plumber_page = pdf.pages[index]
-        size = (float(plumber_page.width), float(plumber_page.height))
+        plumber_page = pdf.pages[index]  # its dictionary only: no content is parsed
     except Exception:  # noqa: BLE001 - the full path reports what is wrong with the page
         return None
     try:
-        return extract_page_fast(page, index + 1, size)
+        return read_page_fast(page, plumber_page)[0]
     except MemoryError:
         raise
     except Exception:  # noqa: BLE001 - anything odd on the fast path: take the full path
         return None
     finally:
         page.close()
+        plumber_page.close()  # drops pdfium's objects: the full path parses its own
 
 
 def extract_batch(
@@ -264,11 +280,12 @@ def extract_batch(
     password: str | None = None,
     limits: Limits = Limits(),
     fast: bool = True,
+    ocr: str = defaults.OCR_MODE,
     corrections: Corrections | None = None,
 ) -> PageBatch:
     """Extract pages `first`..`last` (1-based, inclusive) in a guarded child process."""
     out = extract_batch_to_file(
-        pdf_path, first, last, work_dir, password, limits, fast, corrections
+        pdf_path, first, last, work_dir, password, limits, fast, ocr, corrections
     )
     try:
         return load_batch(out)
@@ -312,13 +329,16 @@ def extract_batch_to_file(
     password: str | None = None,
     limits: Limits = Limits(),
     fast: bool = True,
+    ocr: str = defaults.OCR_MODE,
     corrections: Corrections | None = None,
 ) -> str:
     """Like `extract_batch`, but leave the records in a file under `work_dir` and return its path.
 
     The flow passes paths, not records, between tasks: the records of a whole run never sit in
     the flow's memory (or travel through a Dask scheduler) at once. `fast=False` disables the
-    pdfium fast path (every page through pdfplumber), for comparisons.
+    pdfium fast path (every page through pdfplumber), for comparisons. `ocr` is the OCR mode
+    (`flows.ocr`); OCR runs in the same child, within the same time budget. `corrections` are
+    the catalog's corrections to the table finder.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     fd, out = tempfile.mkstemp(prefix=f"batch-{first}-{last}-", suffix=".pkl", dir=work_dir)
@@ -341,6 +361,7 @@ def extract_batch_to_file(
     ]
     if not fast:
         command.append("exact")
+    command.append(f"ocr={ocr}:{limits.time_seconds:g}")
     if corrections is not None:
         command.append(f"corrections={corrections.to_json()}")
     try:

@@ -8,8 +8,10 @@ raise `TransientFetchError` so the Prefect task retries them with backoff; every
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
+import re
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,13 +99,40 @@ def _store(data_dir: DataDir, source_id: str, tmp: Path, sha256: str) -> tuple[P
 
 def _check_pdf_head(head: bytes, url: str) -> None:
     if not head.lstrip(b"\r\n\t \x00\xef\xbb\xbf")[:5] == b"%PDF-":
-        snippet = head[:40].decode("latin-1", "replace").strip().replace("\n", " ")
-        kind = (
-            "an HTML page"
-            if b"<html" in head.lower() or b"<!doctype" in head.lower()
-            else "not a PDF"
-        )
-        raise FetchError(f"{url} returned {kind} (starts with {snippet[:30]!r})")
+        is_html = b"<html" in head.lower() or b"<!doctype" in head.lower()
+        kind = "an HTML page" if is_html else "not a PDF"
+        raise FetchError(f"{url} returned {kind} ({readable_start(head)})")
+
+
+_CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def _decoded(head: bytes) -> str | None:
+    """The body's start as text: in its declared charset, else the first of UTF-8, EUC-JP and
+    Shift_JIS it is valid in (a character cut by the end of `head` does not count)."""
+    declared = _CHARSET.search(head)
+    names = [declared.group(1).decode("ascii")] if declared else []
+    for name in [*names, "utf-8", "euc_jp", "cp932"]:
+        try:
+            decoder = codecs.getincrementaldecoder(name)()
+            return decoder.decode(head, final=False)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return None
+
+
+def readable_start(head: bytes) -> str:
+    """What a body that is not a PDF starts with, as a person reads it: an HTML page's title,
+    or its first characters decoded in their own encoding (not as mojibake), or its first bytes
+    in hex when it is not text at all."""
+    text = _decoded(head)
+    if text is None or sum(not (c.isprintable() or c.isspace()) for c in text) > len(text) // 10:
+        return f"starts with bytes {head[:8].hex(' ')}"
+    title = _TITLE.search(text)
+    if title and title.group(1).strip():
+        return f"title {' '.join(title.group(1).split())[:60]!r}"
+    return f"starts with {' '.join(text.split())[:40]!r}"
 
 
 def _copy_local(source: Source, data_dir: DataDir, tmp_dir: Path) -> tuple[Path, str, int]:

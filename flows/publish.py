@@ -16,17 +16,16 @@ state saying "not yet published", so the next run simply redoes the document.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import shutil
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from flows.extract import load_batch
+from flows.state import source_fingerprint
 from flows.store import (
     DataDir,
     dataset_writer_at,
@@ -42,33 +41,12 @@ from transforms import kinds
 from transforms.assemble.document import DocumentAssembler, DocumentStats
 from transforms.catalog import Source
 from transforms.records import BatchRef, DocumentInfo, FetchResult, PageBatch, PageRecord
-from transforms.schemas import DOCUMENT_DATASETS, PIPELINE_VERSION
+from transforms.schemas import DOCUMENT_DATASETS, PIPELINE_VERSION, file_metadata
 
 # Rows are built and written this many pages at a time: the transient rows (a budget page holds
 # ~150 cells) then take the same memory whatever the batch size and the document's length.
 CHUNK_PAGES = 16
 ASSEMBLED = ("pages", "tables", "cells")
-
-
-def source_fingerprint(source: Source) -> str:
-    """Catalog fields that change the published rows; a change republishes the source."""
-    fields = asdict(source)
-    fields.pop("password", None)
-    return hashlib.sha256(
-        json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()
-    ).hexdigest()[:16]
-
-
-def is_unchanged(data_dir: DataDir, source: Source, sha256: str) -> bool:
-    """Published from these bytes, by this pipeline version, from this catalog entry."""
-    state = read_state(data_dir, source.id)
-    return bool(
-        state
-        and state.get("sha256") == sha256
-        and state.get("pipeline_version") == PIPELINE_VERSION
-        and state.get("fingerprint") == source_fingerprint(source)
-        and state.get("status") in ("ok", "partial")
-    )
 
 
 def document_info(source: Source, fetch: FetchResult) -> DocumentInfo:
@@ -80,7 +58,14 @@ def document_info(source: Source, fetch: FetchResult) -> DocumentInfo:
         publisher=source.publisher,
         fiscal_year=source.fiscal_year,
         edition=source.edition,
+        url=source.url,
+        retrieved_at=fetch.retrieved_at,
     )
+
+
+def _metadata(doc: DocumentInfo, dataset: str) -> dict[str, str]:
+    """What a published file says about itself (Parquet key-value metadata)."""
+    return file_metadata(dataset, doc.source_id, doc.url, doc.retrieved_at)
 
 
 @dataclass
@@ -130,7 +115,9 @@ def stage_document(
     assembler = DocumentAssembler(doc)
     with contextlib.ExitStack() as stack:
         writers = {
-            name: stack.enter_context(dataset_writer_at(name, folder / f"{name}.parquet"))
+            name: stack.enter_context(
+                dataset_writer_at(name, folder / f"{name}.parquet", _metadata(doc, name))
+            )
             for name in ASSEMBLED
         }
         for batch, pages in _page_chunks(batches):
@@ -160,7 +147,8 @@ def parse_document(staged: StagedDocument) -> StagedDocument:
     folder = Path(staged.folder)
     for name in kind.DATASETS:
         rows = parsed.datasets.get(name, [])
-        staged.files[name] = str(write_staged(name, folder / f"{name}.parquet", rows))
+        path = folder / f"{name}.parquet"
+        staged.files[name] = str(write_staged(name, path, rows, _metadata(staged.doc, name)))
         staged.rows[name] = len(rows)
     if parsed.table_columns:
         for name in ("tables", "cells"):
@@ -216,7 +204,12 @@ def append_document(data_dir: DataDir, source: Source, row: dict, make_current: 
             old["is_current"] = False
     row["is_current"] = make_current
     rows.append(row)
-    write_dataset(data_dir, "documents", source.id, rows)
+    current = next((r for r in reversed(rows) if r["is_current"]), row)
+    when = current.get("retrieved_at")
+    metadata = file_metadata(
+        "documents", source.id, source.url, when.isoformat() if when is not None else None
+    )
+    write_dataset(data_dir, "documents", source.id, rows, metadata)
 
 
 def record_failure(

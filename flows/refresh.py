@@ -28,8 +28,10 @@ from flows.extract import ExtractError, ExtractJob, Limits, RemotePdf, count_pag
 from flows.fetch import FetchError
 from flows.lock import data_dir_lock
 from flows.progress import report
-from flows.publish import is_unchanged, record_failure
+from flows.publish import record_failure
+from flows.state import is_unchanged
 from flows.store import DataDir, open_data_dir
+from flows.summary import SourceOutcome, summary_markdown
 from flows.tasks import extract_task, fetch_task, normalize_task, parse_task, publish_task
 from transforms.catalog import Source
 from transforms.records import FetchResult
@@ -68,21 +70,6 @@ def plan_batches(page_count: int, workers: int) -> list[tuple[int, int]]:
 
 
 @dataclass
-class SourceOutcome:
-    """One line of the run summary: what happened to a source, at which stage, and why."""
-
-    source_id: str
-    outcome: str  # published | partial | unchanged | failed
-    stage: str
-    error: str | None = None
-    pages: int | str = ""
-    tables: int | str = ""
-    cells: int | str = ""
-    requests: int | str = ""
-    fetched: str | None = None  # the fetch's outcome: new, unchanged (same bytes), not-modified
-
-
-@dataclass
 class RefreshRun:
     """What every step of one run shares: the data dir, the settings, the outcomes so far."""
 
@@ -93,6 +80,7 @@ class RefreshRun:
     limits: Limits
     fast_path: bool
     logger: Any
+    ocr: str = defaults.OCR_MODE
     outcomes: list[SourceOutcome] = field(default_factory=list)
 
     @property
@@ -126,13 +114,17 @@ def error_of(state) -> str:  # noqa: ANN001 - a Prefect state
     return state.message or "failed"
 
 
-def start_document(run: RefreshRun, source: Source, fetch_future) -> PendingDocument | None:  # noqa: ANN001
-    """Wait for a source's fetch; submit its extraction when its PDF changed, or record why not."""
-    fetch_future.wait()
-    if not fetch_future.state.is_completed():
-        run.fail(source, None, "fetch", error_of(fetch_future.state))
+def wait_for_fetch(run: RefreshRun, source: Source, future) -> FetchResult | None:  # noqa: ANN001
+    """The source's fetch, or None after recording why it failed."""
+    future.wait()
+    if not future.state.is_completed():
+        run.fail(source, None, "fetch", error_of(future.state))
         return None
-    fetch: FetchResult = fetch_future.state.result()
+    return future.state.result()
+
+
+def start_document(run: RefreshRun, source: Source, fetch: FetchResult) -> PendingDocument | None:
+    """Submit a source's extraction when its PDF changed, or record why not."""
     if not run.force and is_unchanged(run.data, source, fetch.sha256):
         run.logger.info("%s: unchanged (%s, %s)", source.id, fetch.outcome, fetch.doc_id)
         run.outcomes.append(SourceOutcome(source.id, "unchanged", "fetch", fetched=fetch.outcome))
@@ -158,6 +150,7 @@ def start_document(run: RefreshRun, source: Source, fetch_future) -> PendingDocu
             run.limits,
             run.fast_path,
             remote,
+            run.ocr,
             source.corrections,
         )
         for first, last in plan_batches(page_count, run.workers)
@@ -221,29 +214,6 @@ def _published(run: RefreshRun, source: Source, fetch: FetchResult, counts: dict
     )
 
 
-_FETCHED = {
-    "not-modified": "not modified since the last fetch (HTTP 304)",
-    "unchanged": "fetched again: the same bytes",
-    "new": "new version fetched",
-}
-
-
-def summary_markdown(outcomes: list[SourceOutcome]) -> str:
-    lines = [
-        "# teian refresh",
-        "",
-        "| source | outcome | pages | tables | cells | requests | detail |",
-        "|---|---|---:|---:|---:|---:|---|",
-    ]
-    for r in outcomes:
-        detail = (r.error or _FETCHED.get(r.fetched or "", "")).replace("|", "\\|")[:300]
-        lines.append(
-            f"| {r.source_id} | {r.outcome} | {r.pages} | {r.tables} | {r.cells} "
-            f"| {r.requests} | {detail} |"
-        )
-    return "\n".join(lines)
-
-
 def end_run(run: RefreshRun) -> Completed | Failed:
     """Publish the summary artifact; the run is Failed when any source failed."""
     try:
@@ -277,8 +247,15 @@ def refresh(
     retry_delays: list[float] | None = None,
     fetch_timeout: float = defaults.FETCH_TIMEOUT_SECONDS,
     fast_path: bool = True,
+    prefetched: list[dict] | None = None,
+    ocr: str = defaults.OCR_MODE,
 ):
-    """Bring every source's published datasets up to date with its current PDF."""
+    """Bring every source's published datasets up to date with its current PDF.
+
+    `prefetched` are fetches already made for this run (`teian run` fetches before it decides
+    whether a flow is needed at all), as FetchResult fields; those sources are not fetched again.
+    `ocr`: auto (OCR the pages without a text layer), off, or force (OCR every page).
+    """
     expected_failures.install()
     sources = [s for s in load_catalog(catalog) if not only or s.id in set(only)]
     run = RefreshRun(
@@ -289,15 +266,22 @@ def refresh(
         Limits(time_seconds=time_limit, memory_mb=memory_limit_mb),
         fast_path,
         get_run_logger(),
+        ocr,
     )
     fetcher = fetch_task
     if retry_delays is not None:
         fetcher = fetch_task.with_options(
             retries=len(retry_delays), retry_delay_seconds=retry_delays
         )
+    done = {f["source_id"]: FetchResult(**f) for f in prefetched or []}
     with data_dir_lock(run.data.root):
-        fetches = {s.id: fetcher.submit(s, run.root, fetch_timeout) for s in sources}
-        pending = [start_document(run, s, fetches[s.id]) for s in sources]
+        fetches = {
+            s.id: fetcher.submit(s, run.root, fetch_timeout) for s in sources if s.id not in done
+        }
+        pending = []
+        for source in sources:
+            fetch = done.get(source.id) or wait_for_fetch(run, source, fetches[source.id])
+            pending.append(start_document(run, source, fetch) if fetch else None)
         for document in pending:
             if document is not None:
                 finish_document(run, document)

@@ -23,6 +23,10 @@ from typing import Any
 from prefect.task_runners import TaskRunner
 
 from flows.refresh import default_workers, refresh
+from flows.temporary_server import temporary_server_home
+
+# Seconds the temporary Prefect server may take to start (its first start migrates a database).
+STARTUP_TIMEOUT_SECONDS = 120
 
 
 def make_task_runner(workers: int | None, dask_address: str | None) -> TaskRunner:
@@ -51,12 +55,44 @@ def _run_settings() -> contextlib.AbstractContextManager:
     return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
 
 
+def _temporary_server_state() -> contextlib.AbstractContextManager:
+    """Point the temporary server Prefect starts (when no PREFECT_API_URL is configured) at
+    `temporary_server_home`, unless the environment names a database itself."""
+    from prefect.settings import (
+        PREFECT_MEMO_STORE_PATH,
+        PREFECT_SERVER_DATABASE_CONNECTION_URL,
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+        get_current_settings,
+        temporary_settings,
+    )
+
+    if get_current_settings().api.url or any(
+        name in os.environ
+        for name in (
+            "PREFECT_SERVER_DATABASE_CONNECTION_URL",
+            "PREFECT_API_DATABASE_CONNECTION_URL",
+        )
+    ):
+        return contextlib.nullcontext()
+    home = temporary_server_home()
+    home.mkdir(parents=True, exist_ok=True)
+    updates: dict[Any, Any] = {
+        PREFECT_SERVER_DATABASE_CONNECTION_URL: f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+        PREFECT_MEMO_STORE_PATH: home / "memo_store.toml",
+    }
+    if "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS" not in os.environ:
+        # A new database is migrated before the server answers: on a busy machine that takes
+        # longer than Prefect's 20 s default, and the first run would fail for nothing.
+        updates[PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS] = STARTUP_TIMEOUT_SECONDS
+    return temporary_settings(updates=updates)
+
+
 def run_refresh(**params: Any) -> tuple[Any, dict | None]:
     """Run the flow; returns (final state, result dict or None when the flow itself crashed)."""
     workers = params.get("workers")
     dask_address = params.pop("dask_address", None)
     flow = refresh.with_options(task_runner=make_task_runner(workers, dask_address))
-    with _run_settings():
+    with _run_settings(), _temporary_server_state():
         state = flow(**params, return_state=True)
     result = state.result(raise_on_failure=False)
     if not isinstance(result, dict):

@@ -32,12 +32,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+if TYPE_CHECKING:
+    import pyarrow as pa
 
-from transforms.schemas import DATASETS, to_table
+# pyarrow and the schemas are imported where a dataset is read or written, not here: a run that
+# finds nothing changed only reads state files, and should not pay pyarrow's start-up.
 
 
 def is_url(location: str | os.PathLike) -> bool:
@@ -271,15 +272,40 @@ def _pause_for_crash_test(target: Path) -> None:
             time.sleep(3600)
 
 
-def write_dataset(data_dir: DataDir, dataset: str, source_id: str, rows: list[dict]) -> Path:
+def dataset_schema(dataset: str, metadata: dict[str, str] | None = None) -> pa.Schema:
+    """The declared schema of `dataset`, carrying a file's key-value metadata when given
+    (`transforms.schemas.file_metadata`): Parquet writes a schema's metadata into the footer."""
+    from transforms.schemas import DATASETS
+
+    schema = DATASETS[dataset]
+    return schema.with_metadata(metadata) if metadata else schema
+
+
+def write_dataset(
+    data_dir: DataDir,
+    dataset: str,
+    source_id: str,
+    rows: list[dict],
+    metadata: dict[str, str] | None = None,
+) -> Path:
     """Publish one source's rows of one dataset: typed by the declared schema, zstd, atomic."""
+    from transforms.schemas import to_table
+
     table = to_table(dataset, rows)
-    return write_table(data_dir, dataset, source_id, table)
+    return write_table(data_dir, dataset, source_id, table, metadata)
 
 
-def write_table(data_dir: DataDir, dataset: str, source_id: str, table: pa.Table) -> Path:
+def write_table(
+    data_dir: DataDir,
+    dataset: str,
+    source_id: str,
+    table: pa.Table,
+    metadata: dict[str, str] | None = None,
+) -> Path:
+    import pyarrow.parquet as pq
+
     target = data_dir.dataset_file(dataset, source_id)
-    table = table.cast(DATASETS[dataset])
+    table = table.cast(dataset_schema(dataset, metadata))
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp, compression="zstd")
     data_dir.upload(target)
@@ -292,12 +318,17 @@ class DatasetWriter:
     A long document is written batch by batch, so its rows are never all in memory at once.
     """
 
-    def __init__(self, dataset: str, path: Path) -> None:
+    def __init__(self, dataset: str, path: Path, metadata: dict[str, str] | None = None) -> None:
+        import pyarrow.parquet as pq
+
         self.dataset = dataset
         self.rows_written = 0
-        self._writer = pq.ParquetWriter(path, DATASETS[dataset], compression="zstd")
+        schema = dataset_schema(dataset, metadata)
+        self._writer = pq.ParquetWriter(path, schema, compression="zstd")
 
     def write(self, rows: list[dict]) -> None:
+        from transforms.schemas import to_table
+
         if rows:
             self._writer.write_table(to_table(self.dataset, rows))
             self.rows_written += len(rows)
@@ -307,33 +338,29 @@ class DatasetWriter:
 
 
 @contextlib.contextmanager
-def dataset_writer(data_dir: DataDir, dataset: str, source_id: str) -> Iterator[DatasetWriter]:
-    """Open a piecewise writer; the file replaces the published one only if the block succeeds."""
-    target = data_dir.dataset_file(dataset, source_id)
-    with atomic_path(target) as tmp:
-        writer = DatasetWriter(dataset, tmp)
-        try:
-            yield writer
-        finally:
-            writer.close()
-    data_dir.upload(target)
-
-
-@contextlib.contextmanager
-def dataset_writer_at(dataset: str, path: Path) -> Iterator[DatasetWriter]:
+def dataset_writer_at(
+    dataset: str, path: Path, metadata: dict[str, str] | None = None
+) -> Iterator[DatasetWriter]:
     """A piecewise writer of a staged (not yet published) dataset file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = DatasetWriter(dataset, path)
+    writer = DatasetWriter(dataset, path, metadata)
     try:
         yield writer
     finally:
         writer.close()
 
 
-def write_staged(dataset: str, path: Path, rows: list[dict]) -> Path:
+def write_staged(
+    dataset: str, path: Path, rows: list[dict], metadata: dict[str, str] | None = None
+) -> Path:
     """A staged dataset file of `rows`, typed by the declared schema."""
+    import pyarrow.parquet as pq
+
+    from transforms.schemas import to_table
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(to_table(dataset, rows), path, compression="zstd")
+    table = to_table(dataset, rows).replace_schema_metadata(metadata)
+    pq.write_table(table, path, compression="zstd")
     return path
 
 
@@ -353,6 +380,10 @@ def publish_file(data_dir: DataDir, staged: Path, dataset: str, source_id: str) 
 
 
 def read_dataset(data_dir: DataDir, dataset: str, source_id: str) -> pa.Table | None:
+    import pyarrow.parquet as pq
+
+    from transforms.schemas import DATASETS
+
     path = data_dir.dataset_file(dataset, source_id)
     if not data_dir.download(path):
         return None

@@ -58,7 +58,7 @@ def fetch_task(source: Source, data_root: str, timeout: float) -> FetchResult:
 
 @task(
     name="extract",
-    task_run_name="extract {job.source_id} p.{job.first}-{job.last}",
+    task_run_name="extract {job.source_id} p.{job.first}–{job.last}",
     cache_policy=NO_CACHE,
     persist_result=False,
 )
@@ -86,6 +86,7 @@ def extract_task(job: ExtractJob) -> BatchRef:
             job.password,
             job.limits,
             job.fast_path,
+            job.ocr,
             job.corrections,
         )
         report(job.source_id, "extract", job.last - job.first + 1, 0)
@@ -98,6 +99,7 @@ def extract_task(job: ExtractJob) -> BatchRef:
         job.password,
         job.limits,
         job.fast_path,
+        job.ocr,
         job.corrections,
     )
     report(job.source_id, "extract", job.last - job.first + 1, 0)

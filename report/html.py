@@ -242,7 +242,9 @@ def render_document_page(
         f"<span><b>{sum(t.n_numeric for t in doc.tables)}</b> numeric</span>"
         f"<span><b>{sum(t.n_money for t in doc.tables)}</b> in yen</span>"
         + (f"<span><b>{len(doc.items)}</b> request items</span>" if s.kind == "teian" else "")
-        + f"<span><b>{sum(1 for p in doc.pages if p.n_unreadable)}</b> pages with unreadable glyphs</span></p>",
+        + f"<span><b>{sum(1 for p in doc.pages if p.n_unreadable)}</b> pages with unreadable glyphs</span>"
+        + f"<span><b>{sum(1 for p in doc.pages if p.text_source == 'ocr')}</b> pages read by OCR</span>"
+        + f"<span><b>{sum(len(p.suspects) for p in doc.pages)}</b> suspicious words</span></p>",
     ]
     if s.last_failure:
         out.append(
@@ -254,6 +256,8 @@ def render_document_page(
             + "".join(f"<li>{_long(w)}</li>" for w in [*s.warnings, *problems])
             + "</ul>"
         )
+    if any(p.suspects for p in doc.pages):
+        out.append(_suspects_section(doc))
     if s.kind == "teian" or doc.items:
         out.append(_items_section(doc, raw_rel))
     out.append(_tables_section(doc))
@@ -265,6 +269,25 @@ def render_document_page(
     for page in doc.pages:
         out.append(_page_section(doc, page, images.get(page.page_number), scale, raw_rel))
     return _document(f"{s.source_id} — teian report", "\n".join(out))
+
+
+def _suspects_section(doc: DocumentReport) -> str:
+    """Words holding a glyph Japanese documents rarely use (a font with a wrong map?), beside
+    what OCR reads at that spot."""
+    rows = [
+        f'<tr><td><a href="#{esc(p.anchor)}">p.{p.page_number}</a></td><td>{esc(w.get("word"))}</td>'
+        f"<td>{esc(w.get('ocr') if w.get('ocr') is not None else '—')}</td></tr>"
+        for p in doc.pages
+        for w in p.suspects
+    ]
+    return (
+        f"<h2>Suspicious glyphs ({len(rows)})</h2>"
+        '<p class="muted">Words with a character outside JIS X 0208 and 常用漢字: often a font whose '
+        "map is wrong (the page shows 都, the text says 邴). OCR reads the same spot.</p>"
+        "<table><thead><tr><th>page</th><th>text layer</th><th>OCR</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
 
 
 def _items_section(doc: DocumentReport, raw_rel: str | None) -> str:
@@ -339,6 +362,12 @@ def _page_section(
         f"{_pdf_link(raw_rel, page.page_number, 'open in the PDF')}"
         + (f" · <b>{page.n_unreadable} unreadable glyph(s)</b>" if page.n_unreadable else "")
         + (" · <b>no text layer</b>" if not page.n_chars else "")
+        + (
+            f" · text read by OCR (confidence {page.ocr_confidence:g})"
+            if page.text_source == "ocr" and page.ocr_confidence is not None
+            else ""
+        )
+        + (f" · <b>{len(page.suspects)} suspicious word(s)</b>" if page.suspects else "")
         + "</p>"
     ]
     tables = {t.table_id: t for t in doc.tables}

@@ -160,6 +160,9 @@ class PageView:
     items_starting: list[int]  # item_seq of items whose first page this is
     render: bool
     text: str
+    text_source: str = "pdf"
+    ocr_confidence: float | None = None
+    suspects: list[dict] = field(default_factory=list)  # pages.suspect_words: word, ocr, box
 
     @property
     def anchor(self) -> str:
@@ -420,6 +423,7 @@ def _wants_image(
         overlays
         or items_starting
         or (page.get("n_unreadable") or 0) > 0
+        or (page.get("n_suspect") or 0) > 0
         or not (page.get("n_chars") or 0)
         or page.get("page_number") == 1
     )
@@ -501,6 +505,9 @@ def _page_view(
         items_starting=items_starting,
         render=_wants_image(page, overlays, items_starting, policy),
         text=text if len(text) <= TEXT_EXCERPT_CHARS else text[:TEXT_EXCERPT_CHARS] + "…",
+        text_source=page.get("text_source") or "pdf",
+        ocr_confidence=page.get("ocr_confidence"),
+        suspects=list(page.get("suspect_words") or []),
     )
 
 

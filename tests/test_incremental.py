@@ -10,6 +10,7 @@ import pytest
 
 import flows.publish
 import flows.refresh
+import flows.state
 import flows.tasks
 from flows.runner import run_refresh
 from tests.httpserver import Route
@@ -87,6 +88,7 @@ def test_pipeline_version_bump_re_extracts_from_raw_without_downloading(
     pages_before = pq.read_table(data_dir / "processed" / "pages" / "web-teian.parquet")
 
     monkeypatch.setattr(flows.publish, "PIPELINE_VERSION", "bumped-for-test")
+    monkeypatch.setattr(flows.state, "PIPELINE_VERSION", "bumped-for-test")
     assert _run(catalog, data_dir)["web-teian"]["outcome"] in ("published", "partial")
     assert len(counted_extraction) == 2 * extracted_once  # the whole document again
     assert _bodies_served(route, '"v1"') == 1  # from data/raw, not from the server

@@ -301,6 +301,30 @@ def test_long_page_text_is_cut_for_the_report() -> None:
     assert len(doc.pages[0].text) == 601 and doc.pages[0].text.endswith("…")
 
 
+def test_suspicious_words_and_ocr_pages_are_listed() -> None:
+    summary = summarize_document("src", [doc_row()])
+    word = {
+        "word": "邴市計画税",
+        "ocr": "都市計画税",
+        "x0": 1.0,
+        "top": 2.0,
+        "x1": 3.0,
+        "bottom": 4.0,
+    }
+    pages = [
+        page_row(1),
+        page_row(2, n_suspect=1, suspect_words=[word]),
+        page_row(3, n_chars=0, text_source="ocr", ocr_confidence=91.5),
+    ]
+    doc = build_document_report(summary, pages, [], [])
+    assert [p.render for p in doc.pages] == [True, True, True]  # p.1 as the cover
+    html = render_document_page(doc, {}, 1.0, None, [])
+    assert "Suspicious glyphs (1)" in html
+    assert "<td>邴市計画税</td><td>都市計画税</td>" in html
+    assert "text read by OCR (confidence 91.5)" in html
+    assert "<b>1</b> pages read by OCR" in html
+
+
 # --------------------------------------------------------------------------- HTML (no files)
 
 

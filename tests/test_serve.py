@@ -151,6 +151,11 @@ def test_serve_registers_a_weekly_deployment_and_runs_it(
             assert re.search(r"^\| sample-budget-r8 \| published \|", artifact.data, re.M), (
                 artifact.data
             )
+            from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+            runs = FlowRunFilter(id=FlowRunFilterId(any_=[run.id]))
+            names = {t.name for t in client.read_task_runs(flow_run_filter=runs)}
+            assert {"fetch sample-teian-r7", "publish sample-budget-r8"} <= names, names
     finally:
         stop_process(serving)
         stop_process(server)

@@ -55,6 +55,16 @@ class RawTable:
 
 
 @dataclass(slots=True)
+class SuspectWord:
+    """A word holding a glyph a Japanese public document rarely uses, where it is printed, and
+    how OCR of that spot reads it (None when OCR did not run)."""
+
+    word: str
+    bbox: BBox
+    ocr: str | None = None
+
+
+@dataclass(slots=True)
 class PageRecord:
     """What extraction keeps of a PDF page: enough to build every dataset without the PDF."""
 
@@ -65,6 +75,10 @@ class PageRecord:
     footer_label: str | None  # the printed page number found in the page's first/last lines
     n_chars: int
     tables: list[RawTable] = field(default_factory=list)
+    text_source: str = "pdf"  # "pdf" (the text layer) | "ocr"
+    ocr_confidence: float | None = None  # mean word confidence (0-100) when read by OCR
+    ocr_error: str | None = None  # why a page without a text layer has no OCR text
+    suspects: list[SuspectWord] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -130,6 +144,8 @@ class DocumentInfo:
     publisher: str = ""
     fiscal_year: int | None = None
     edition: str | None = None
+    url: str | None = None  # where the catalog says it lives (cited in the published files)
+    retrieved_at: str | None = None  # when these bytes were fetched, ISO 8601 UTC
 
     @property
     def ids(self) -> dict[str, str]:

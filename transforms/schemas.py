@@ -4,16 +4,21 @@ Readers (DuckDB, Polars, BI tools) see exactly these types; nothing is inferred 
 an all-null column in one source never turns into a different type than in another source.
 Columns may be added over time; the contract's columns are never renamed. Each column's
 description travels with the schema as Arrow field metadata (`description`), so it is in every
-Parquet file and in the tools that show it.
+Parquet file and in the tools that show it; `file_metadata` adds what a file's rows come from
+(source, URL, fetch time, pipeline version, and the descriptions again as plain JSON for readers
+that do not decode the Arrow schema). Columns the contract says are never null (the ids every
+row carries, a row's keys) are declared non-nullable, which Parquet records as REQUIRED.
 """
 
 from __future__ import annotations
 
+import json
+
 import pyarrow as pa
 
-# Bumped whenever extraction, normalization or parsing changes what the datasets would contain:
-# a source whose PDF hash and pipeline version are unchanged is not re-extracted.
-PIPELINE_VERSION = "3"
+from transforms.version import PIPELINE_VERSION
+
+__all__ = ["DATASETS", "DOCUMENT_DATASETS", "PIPELINE_VERSION", "description", "to_table"]
 
 _STR = pa.string()
 _I32 = pa.int32()
@@ -30,9 +35,21 @@ _IDS: list[Column] = [
 ]
 
 
-def _schema(columns: list[Column]) -> pa.Schema:
+# Every row of a document's datasets carries both ids; `documents` also records failed fetches,
+# which have no document version yet.
+_ROW_IDS = ("source_id", "doc_id")
+
+
+def _schema(columns: list[Column], required: tuple[str, ...] = _ROW_IDS) -> pa.Schema:
+    names = {name for name, _, _ in columns}
+    unknown = set(required) - names
+    if unknown:
+        raise ValueError(f"required columns not declared: {sorted(unknown)}")
     return pa.schema(
-        [pa.field(name, kind, metadata={"description": text}) for name, kind, text in columns]
+        [
+            pa.field(name, kind, nullable=name not in required, metadata={"description": text})
+            for name, kind, text in columns
+        ]
     )
 
 
@@ -57,7 +74,8 @@ DOCUMENTS = _schema(
         ("warnings", _LIST_STR, "Why the published data may be incomplete."),
         ("pipeline_version", _STR, "Version of the pipeline that built the data."),
         ("n_requests", _I32, "Request items found (提案要求 documents); null for other kinds."),
-    ]
+    ],
+    required=("source_id", "kind", "url", "retrieved_at", "status", "is_current"),
 )
 
 PAGES = _schema(
@@ -70,12 +88,30 @@ PAGES = _schema(
         ("n_tables", _I32, "Tables found on the page."),
         ("width", _F64, "Page width in points."),
         ("height", _F64, "Page height in points."),
-        ("n_chars", _I32, "Characters on the page's text layer."),
+        ("n_chars", _I32, "Characters on the page's text layer (blanks not counted)."),
         ("n_unreadable", _I32, "Glyphs with no readable text (OCR candidates)."),
         ("text_source", _STR, "Where the text comes from: pdf (its text layer) or ocr."),
         ("ocr_confidence", _F64, "Mean OCR word confidence (0–100) when text_source is ocr."),
         ("n_suspect", _I32, "Characters a Japanese public document rarely uses (bad font map?)."),
-    ]
+        (
+            "suspect_words",
+            pa.list_(
+                pa.struct(
+                    [
+                        ("word", _STR),
+                        ("ocr", _STR),
+                        ("x0", _F64),
+                        ("top", _F64),
+                        ("x1", _F64),
+                        ("bottom", _F64),
+                    ]
+                )
+            ),
+            "Words holding a rarely used glyph (outside JIS X 0208 and 常用漢字), with their box "
+            "and OCR's reading of that spot (null where OCR did not run): 邴市計画税 → 都市計画税.",
+        ),
+    ],
+    required=(*_ROW_IDS, "page_number"),
 )
 
 TABLES = _schema(
@@ -96,7 +132,8 @@ TABLES = _schema(
         ("strategy", _STR, "How the table was found: lines (ruled) or text (alignment)."),
         ("item_seq", _I32, "The request item the table belongs to (提案要求 documents)."),
         ("problems", _LIST_STR, "Why the table may be wrong (ragged rows, guessed header …)."),
-    ]
+    ],
+    required=(*_ROW_IDS, "table_id", "page_first", "page_last", "n_rows", "n_cols", "header_rows"),
 )
 
 CELLS = _schema(
@@ -123,7 +160,8 @@ CELLS = _schema(
         ("item_seq", _I32, "The request item the table belongs to (提案要求 documents)."),
         ("row_path", _STR, "The line's place in the hierarchy (市税 / 市民税 / 個人)."),
         ("n_suspect", _I32, "Characters a Japanese public document rarely uses."),
-    ]
+    ],
+    required=(*_ROW_IDS, "table_id", "page_number", "row", "col", "is_header", "spanned"),
 )
 
 REQUESTS = _schema(
@@ -145,7 +183,8 @@ REQUESTS = _schema(
         ("page_label_first", _STR, "Printed page number the item starts on (to cite)."),
         ("tags", _LIST_STR, "Tags from the keyword taxonomy (cyber, olympics …)."),
         ("text", _STR, "The item's whole text, tables and notes included."),
-    ]
+    ],
+    required=(*_ROW_IDS, "item_seq"),
 )
 
 REQUEST_TARGETS = _schema(
@@ -153,7 +192,8 @@ REQUEST_TARGETS = _schema(
         *_IDS,
         ("item_seq", _I32, "The request item (see requests.item_seq)."),
         ("target", _STR, "One ministry or agency the item asks."),
-    ]
+    ],
+    required=(*_ROW_IDS, "item_seq", "target"),
 )
 
 BUDGET_LINES = _schema(
@@ -190,7 +230,8 @@ REQUEST_SERIES = _schema(
         ("match_score", _F64, "How closely the item matches its series' previous edition (0–1)."),
         ("first_fiscal_year", _I32, "The fiscal year the series first appears."),
         ("n_editions", _I32, "Editions the series appears in."),
-    ]
+    ],
+    required=(*_ROW_IDS, "item_seq"),
 )
 
 DATASETS: dict[str, pa.Schema] = {
@@ -228,4 +269,28 @@ def to_table(dataset: str, rows: list[dict]) -> pa.Table:
         if extra:
             raise KeyError(f"{dataset}: unknown columns {sorted(extra)}")
     columns = {name: [row.get(name) for row in rows] for name in schema.names}
+    for name in schema.names:
+        if not schema.field(name).nullable and None in columns[name]:
+            missing = columns[name].count(None)
+            raise ValueError(f"{dataset}: {missing} row(s) without {name}, which is never null")
     return pa.Table.from_pydict(columns, schema=schema)
+
+
+def file_metadata(
+    dataset: str,
+    source_id: str,
+    url: str | None = None,
+    retrieved_at: str | None = None,
+) -> dict[str, str]:
+    """Key-value metadata of a published file: what its rows come from and what each column
+    holds, readable with any Parquet reader (DuckDB: `parquet_kv_metadata('file.parquet')`)."""
+    columns = {name: description(dataset, name) for name in DATASETS[dataset].names}
+    facts = {
+        "teian.dataset": dataset,
+        "teian.pipeline_version": PIPELINE_VERSION,
+        "teian.source_id": source_id,
+        "teian.url": url or "",
+        "teian.retrieved_at": retrieved_at or "",
+        "teian.columns": json.dumps(columns, ensure_ascii=False),
+    }
+    return facts

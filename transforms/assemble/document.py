@@ -17,6 +17,7 @@ from transforms.assemble.stitch import StitchedTable, Stitcher
 from transforms.assemble.table import TableGrid, table_cells
 from transforms.assemble.units import ColumnUnits
 from transforms.normalize.amounts import find_unit
+from transforms.normalize.glyphs import DocumentWords, count_suspect
 from transforms.normalize.text import count_unreadable, normalize_text
 from transforms.records import DocumentInfo, PageRecord
 
@@ -39,12 +40,27 @@ class DocumentStats:
     cells: int = 0
     chars: int = 0
     unreadable_pages: list[int] = field(default_factory=list)
+    ocr_pages: list[int] = field(default_factory=list)  # pages whose text was read by OCR
+    unread_pages: list[tuple[int, str]] = field(default_factory=list)  # no text layer, no OCR
+    suspect_pages: list[int] = field(default_factory=list)
 
     def warnings(self) -> list[str]:
-        """Why the document's text cannot be trusted whole, whatever its kind."""
+        """Why the document's text cannot be trusted whole, whatever its kind.
+
+        A page read by OCR is not a reason: its text is there, with its confidence in `pages`.
+        """
         found: list[str] = []
-        if self.pages and self.chars == 0:
-            found.append("no text layer: needs OCR")
+        unread = ""
+        if self.unread_pages:
+            page, reason = self.unread_pages[0]
+            unread = (
+                f"{len(self.unread_pages)} page(s) without a text layer not read "
+                f"(first: p.{page}: {reason})"
+            )
+        if self.pages and self.chars == 0 and not self.ocr_pages:
+            found.append("no text layer: needs OCR" + (f" ({unread})" if unread else ""))
+        elif unread:
+            found.append(unread)
         if self.unreadable_pages:
             found.append(
                 f"{len(self.unreadable_pages)} page(s) with unreadable glyphs "
@@ -61,20 +77,41 @@ def page_label(page: PageRecord, pdf_labels: list[str] | None) -> str | None:
     return page.footer_label
 
 
-def page_row(doc: DocumentInfo, page: PageRecord, pdf_labels: list[str] | None) -> dict:
-    """The `pages` row of one page."""
+def page_row(
+    doc: DocumentInfo,
+    page: PageRecord,
+    pdf_labels: list[str] | None,
+    words: DocumentWords | None = None,
+) -> dict:
+    """The `pages` row of one page. `words` (the document's words so far): on a page whose text
+    already shows a wrong map (a rare glyph), the uncommon kanji whose word the document prints
+    elsewhere with a common one count in `n_suspect` too (see `DocumentWords`)."""
     raw = page.text_raw
+    text = normalize_text(raw)
+    n_suspect = count_suspect(text)
+    if words is not None:
+        words.add(text)
+        if n_suspect:
+            words.wrong_map_pages.add(page.page_number)
+            n_suspect += len(words.confirmed(text))
     return {
         **doc.ids,
         "page_number": page.page_number,
         "page_label": page_label(page, pdf_labels),
-        "text": normalize_text(raw),
+        "text": text,
         "text_raw": raw,
         "n_tables": len(page.tables),
         "width": page.width,
         "height": page.height,
         "n_chars": page.n_chars,
         "n_unreadable": count_unreadable(raw),
+        "text_source": page.text_source,
+        "ocr_confidence": page.ocr_confidence,
+        "n_suspect": n_suspect,
+        "suspect_words": [
+            dict(zip(("x0", "top", "x1", "bottom"), s.bbox, strict=True), word=s.word, ocr=s.ocr)
+            for s in page.suspects
+        ],
     }
 
 
@@ -89,9 +126,12 @@ class DocumentForms:
 
 
 def table_rows(
-    doc: DocumentInfo, table: StitchedTable, forms: DocumentForms
+    doc: DocumentInfo,
+    table: StitchedTable,
+    forms: DocumentForms,
+    words: DocumentWords | None = None,
 ) -> tuple[dict, list[dict]]:
-    """The `tables` row of a finished table and its `cells` rows."""
+    """The `tables` row of a finished table and its `cells` rows (`words`: see `page_row`)."""
     table_id = f"{doc.doc_id}-p{table.page_first}-t{table.ordinal}"
     caption = normalize_text(table.caption or "", join_lines=False) or None
     unit = find_unit(caption)
@@ -123,6 +163,11 @@ def table_rows(
         ),
     }
     ids = {**doc.ids, "table_id": table_id}
+    for cell in cells:
+        text = cell.get("text")
+        cell["n_suspect"] = count_suspect(text)
+        if words is not None and cell.get("page_number") in words.wrong_map_pages:
+            cell["n_suspect"] += len(words.confirmed(text))
     return row, [{**ids, **cell} for cell in cells]
 
 
@@ -135,6 +180,7 @@ class DocumentAssembler:
         self.stats = DocumentStats()
         self._stitcher = Stitcher()
         self._forms = DocumentForms()
+        self._words = DocumentWords()
 
     def add_pages(self, pages: list[PageRecord], pdf_labels: list[str] | None = None) -> Piece:
         """Rows of `pages`, and of the tables these pages complete. `pdf_labels` (the PDF's own
@@ -142,7 +188,7 @@ class DocumentAssembler:
         self.pdf_labels = self.pdf_labels or pdf_labels
         piece = Piece()
         for page in pages:
-            piece.pages.append(page_row(self.doc, page, self.pdf_labels))
+            piece.pages.append(page_row(self.doc, page, self.pdf_labels, self._words))
             self._count_page(page, piece.pages[-1])
             self._forms.outline.add_page(page)
             self._add_tables(piece, self._stitcher.add_page(page))
@@ -159,10 +205,16 @@ class DocumentAssembler:
         self.stats.chars += page.n_chars or 0
         if row["n_unreadable"]:
             self.stats.unreadable_pages.append(page.page_number)
+        if page.text_source == "ocr":
+            self.stats.ocr_pages.append(page.page_number)
+        elif page.ocr_error and not page.n_chars:
+            self.stats.unread_pages.append((page.page_number, page.ocr_error))
+        if row["n_suspect"]:
+            self.stats.suspect_pages.append(page.page_number)
 
     def _add_tables(self, piece: Piece, tables: list[StitchedTable]) -> None:
         for table in tables:
-            row, cells = table_rows(self.doc, table, self._forms)
+            row, cells = table_rows(self.doc, table, self._forms, self._words)
             piece.tables.append(row)
             piece.cells.extend(cells)
             self.stats.tables += 1

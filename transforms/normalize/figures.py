@@ -65,6 +65,9 @@ def labelled_figure(line: str) -> tuple[str, str] | None:
 
 
 def page_number_line(line: str) -> str | None:
-    """The page number a line consists of, or None: 「- 358 -」 → "358", 「ⅳ」 → "iv"."""
+    """The page number a line consists of, or None: 「- 358 -」 → "358", 「ⅳ」 → "iv". A lone 0 is
+    no page number (it is the origin of a chart's axis)."""
     match = _PAGE_NUMBER.match(unicodedata.normalize("NFKC", line))
-    return match.group("label") if match else None
+    if not match or match.group("label").strip("0") == "":
+        return None
+    return match.group("label")
