@@ -18,7 +18,12 @@ code path as a real run, `transforms.extract.page.extract_page` per page then
   cell); MHLW institution lists against their CSVs (whole rows matched cell for cell, after NFKC
   and whitespace removal on both sides; 01_北海道.csv lacks the PDF's URL column, so URL cells
   are left out for that file); the pdfminer samples kampo and jo (vertical writing, no table)
-  must give no table.
+  must give no table. What analysts query is scored too: each Fuji amount must sit under its
+  column's header (本年度予算額, 前年度予算額, the 節's 金額, 説明) with its own line's name as
+  row label, and 款/項/目 amounts with the line's row_path (市税 / 市民税 / 個人); each MHLW
+  record must be a body row (not taken for a header), no header row may repeat in the body,
+  and each record cell must sit under its CSV column's name; each figure of the Tokyo report's
+  boxes and ward table must sit under the label printed above it.
 - ``tables``: camelot and tabula-java fixtures with expected CSVs (adjacency relations of the
   CSVs against the tables on the pages they cover, plus how many CSVs equal an extracted grid
   exactly) and pdfplumber fixtures with asserted rows.
@@ -37,7 +42,7 @@ import time
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pdfplumber
@@ -341,6 +346,165 @@ def score_fuji(pdf: Path, ex: Extraction, verbose: bool) -> PRF:
     return PRF(tp, tp, len(expected))
 
 
+@dataclass(frozen=True)
+class BudgetAmount:
+    """One amount of a per-款 JSON: the names of its line from the 款 down, the level the line
+    sits at (款, 項, 目, 節, 説明 …), the JSON key (本年度予算額, 前年度予算額, 金額) and the amount."""
+
+    names: tuple[str, ...]
+    level: str
+    key: str
+    amount: int
+    # names the JSON lists under the line without an amount of their own (its 内訳): the
+    # amount is printed beside the last of them (「001 給与費」 over 「001 市議会議員 32人 352,146」)
+    breakdown: tuple[str, ...] = ()
+
+
+_AMOUNT_KEYS = ("本年度予算額", "前年度予算額", "金額")
+_LEVELS = ("項", "目", "節", "説明", "内訳", "事業費")
+
+
+def budget_amounts(
+    data: object, names: tuple[str, ...] = (), level: str = "款"
+) -> list[BudgetAmount]:
+    """Every amount of a per-款 JSON tree with the line it belongs to (the same amounts as
+    `fuji_amounts`)."""
+    out: list[BudgetAmount] = []
+    if isinstance(data, list):
+        for item in data:
+            out.extend(budget_amounts(item, names, level))
+    elif isinstance(data, dict):
+        inner = data.get("内訳")
+        breakdown = (
+            tuple(k for k, v in inner.items() if v is None) if isinstance(inner, dict) else ()
+        )
+        for key, value in data.items():
+            if key in _AMOUNT_KEYS and isinstance(value, int | float):
+                out.append(BudgetAmount(names, level, key, int(value), breakdown))
+            elif key in _LEVELS:
+                out.extend(budget_amounts(value, names, key))
+            elif isinstance(value, dict | list):
+                out.extend(budget_amounts(value, names + (key,), level))
+    return out
+
+
+def _compact_label(text: str | None) -> str:
+    return _nfkc_compact(text).replace("・", "")
+
+
+def right_header(amount: BudgetAmount, header: str | None) -> bool:
+    """The cell's column header names the amount's column: 本年度予算額 (not a 財源内訳 column),
+    前年度予算額, the 節's 金額, or the 説明 column for the amounts a 説明 lists."""
+    h = _nfkc_compact(header)
+    if amount.key == "本年度予算額":
+        return "本年度" in h and "財源" not in h
+    if amount.key == "前年度予算額":
+        return "前年度" in h
+    # a 節's 金額 is repeated in its 説明; a 説明 line may be printed in the 節 column's 金額
+    return ("金額" in h or "説明" in h) and "予算額" not in h
+
+
+def right_label(amount: BudgetAmount, row_label: str | None) -> bool:
+    """The cell's row label is the name of the amount's own line (spacing and width aside)."""
+    names = (amount.names[-1], *amount.breakdown[-1:])
+    return bool(row_label) and _compact_label(row_label) in {_compact_label(n) for n in names}
+
+
+def misread_label(amount: BudgetAmount, row_label: str | None) -> bool:
+    """The row label is the line's name but for a few characters the PDF's text layer maps to
+    the wrong ideograph (「都市計画税」 read as 「邴市計画税」): a text-layer flaw, counted apart."""
+    if not row_label:
+        return False
+    a, b = _compact_label(row_label), _compact_label(amount.names[-1])
+    differ = sum(x != y for x, y in zip(a, b, strict=False))
+    return len(a) == len(b) and 0 < differ <= max(1, len(b) // 4)
+
+
+def right_path(amount: BudgetAmount, row_path: str | None) -> bool:
+    want = [_compact_label(n) for n in amount.names]
+    return [_compact_label(p) for p in (row_path or "").split(" / ")] == want
+
+
+@dataclass
+class LabelScore:
+    """Amounts whose cell carries the right header and row label (and, for 款/項/目 lines, the
+    right row path); `no_header` counts amounts whose only cells have no column header at all."""
+
+    amounts: int = 0
+    labelled: int = 0
+    header_ok: int = 0
+    label_ok: int = 0
+    no_header: int = 0
+    misread: int = 0
+    paths: int = 0
+    path_ok: int = 0
+
+    def add(self, other: LabelScore) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def score_fuji_labels(pdf: Path, ex: Extraction, verbose: bool) -> LabelScore:
+    """Every printed amount of the per-款 JSON must be a body cell with its column's header
+    (本年度予算額/前年度予算額/金額/説明) and its own line's name as row label (a 計 row names
+    the line it totals); a cell of a 款/項/目 amount with the line's name must also carry the
+    line's path (市税 / 市民税 / 個人)."""
+    data = json.loads(pdf.with_suffix(".json").read_text(encoding="utf-8"))
+    printed = unicodedata.normalize("NFKC", "".join(p.text_raw for p in ex.pages))
+    expected = [a for a in budget_amounts(data) if f"{a.amount:,}" in printed]
+    # the JSON repeats a line elsewhere without its 内訳 (歳出's 事業費 list): same breakdown
+    breakdowns = {(a.names[-1], a.amount): a.breakdown for a in expected if a.breakdown}
+    expected = [
+        a if a.breakdown else replace(a, breakdown=breakdowns.get((a.names[-1], a.amount), ()))
+        for a in expected
+    ]
+    by_yen: dict[int, list[dict]] = {}
+    for cell in ex.cells:
+        if cell.get("value_yen") is not None and not cell.get("is_header"):
+            by_yen.setdefault(cell["value_yen"], []).append(cell)
+    score = LabelScore()
+    wrong: list[str] = []
+    wrong_paths: list[str] = []
+    for amount in expected:
+        cells = by_yen.get(amount.amount * 1000, [])
+        score.amounts += 1
+        header = any(right_header(amount, c.get("header")) for c in cells)
+        label = any(right_label(amount, c.get("row_label")) for c in cells)
+        both = [
+            c
+            for c in cells
+            if right_header(amount, c.get("header")) and right_label(amount, c.get("row_label"))
+        ]
+        score.header_ok += header
+        score.label_ok += label
+        score.labelled += bool(both)
+        score.no_header += bool(cells) and all(not c.get("header") for c in cells)
+        score.misread += not both and any(
+            right_header(amount, c.get("header")) and misread_label(amount, c.get("row_label"))
+            for c in cells
+        )
+        if amount.level in ("款", "項", "目"):
+            score.paths += 1
+            named = [c for c in cells if right_label(amount, c.get("row_label"))]
+            path_ok = any(right_path(amount, c.get("row_path")) for c in named)
+            score.path_ok += path_ok
+            if named and not path_ok:
+                wrong_paths.append(f"{' / '.join(amount.names)}: {named[0].get('row_path')}")
+        if not both:
+            seen = (
+                "; ".join(f"[{c.get('header')}|{c.get('row_label')}]" for c in cells[:3])
+                or "no cell"
+            )
+            wrong.append(f"{' > '.join(amount.names)} {amount.key}={amount.amount}: {seen}")
+    if verbose and wrong:
+        print(f"    without header+label ({len(wrong)}):")
+        for line in wrong[:40]:
+            print(f"      {line}")
+    if verbose and wrong_paths:
+        print(f"    wrong row_path ({len(wrong_paths)}): {wrong_paths[:6]}")
+    return score
+
+
 def score_covid(pdf: Path, ex: Extraction, verbose: bool) -> PRF:
     """Ward → count pairs: the count is the cell right of or below the ward name."""
     with open(pdf.with_suffix(".expected.csv"), encoding="utf-8") as f:
@@ -419,6 +583,165 @@ def score_mhlw(pdf: Path, ex: Extraction, verbose: bool) -> PRF:
         rows = list(csv.reader(f))
     drop_urls = "ウェブサイトURL" not in rows[0]
     return score_rows(rows[1:], ex, verbose, drop=_URL if drop_urls else None)
+
+
+@dataclass
+class ListScore:
+    """How a list's records and headers come out: records published as body rows (not as
+    header rows), header rows repeated in the body, record cells under their column's header."""
+
+    records: int = 0
+    body: int = 0
+    as_header: int = 0
+    repeated_headers: int = 0
+    cells: int = 0
+    cells_headed: int = 0
+
+    def add(self, other: ListScore) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def _output_rows(ex: Extraction) -> list[tuple[str, bool, list[dict]]]:
+    """(table id, is a header row, the row's cells) for every extracted row with text."""
+    out = []
+    for table_id, grid in ex.grids().items():
+        for row in grid:
+            if any(_nfkc_compact(c.get("text_raw")) for c in row):
+                out.append((table_id, bool(row[0].get("is_header")), row))
+    return out
+
+
+def _row_texts(row: list[dict], drop: re.Pattern | None = None) -> tuple[str, ...]:
+    """A row's non-empty texts, a spanning cell once."""
+    texts: list[str] = []
+    for cell in row:
+        text = _nfkc_compact(cell.get("text_raw"))
+        if not text or (drop and drop.search(text)) or cell.get("spanned"):
+            continue
+        texts.append(text)
+    return tuple(texts)
+
+
+def score_list_headers(pdf: Path, ex: Extraction, verbose: bool) -> ListScore:
+    """Records against the list's CSV: each must be a body row, every cell under the header
+    of its CSV column; no header row may come back in the body (repeated page headers)."""
+    with open(pdf.parent / MHLW_CSV[pdf.stem], encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    names = [_nfkc_compact(n) for n in rows[0]]
+    drop = _URL if "ウェブサイトURL" not in rows[0] else None
+    out = _output_rows(ex)
+    index: dict[tuple[str, ...], list[tuple[str, bool, list[dict]]]] = {}
+    for entry in out:
+        index.setdefault(_row_texts(entry[2], drop), []).append(entry)
+    score = ListScore()
+    as_header: list[str] = []
+    for record in rows[1:]:
+        want = tuple(_nfkc_compact(c) for c in record if _nfkc_compact(c))
+        if not want:
+            continue
+        score.records += 1
+        found = index.get(want, [])
+        body = [e for e in found if not e[1]]
+        score.body += bool(body)
+        if found and not body:
+            score.as_header += 1
+            as_header.append(want[0])
+        if body:
+            cells: dict[str, list[dict]] = {}
+            for c in body[0][2]:
+                cells.setdefault(_nfkc_compact(c.get("text_raw")), []).append(c)
+            for name, value in zip(names, record, strict=False):
+                value = _nfkc_compact(value)
+                if not value or value not in cells:
+                    continue
+                score.cells += 1
+                score.cells_headed += any(
+                    _nfkc_compact((c.get("header") or "").split(" / ")[-1]) == name
+                    for c in cells[value]
+                )
+    headers_by_table: dict[str, set[tuple[str, ...]]] = {}
+    for table_id, is_header, row in out:
+        if is_header:
+            headers_by_table.setdefault(table_id, set()).add(_row_texts(row))
+    repeated = [
+        row
+        for table_id, is_header, row in out
+        if not is_header
+        and (
+            _row_texts(row) in headers_by_table.get(table_id, set())
+            or set(names) <= set(_row_texts(row))
+        )
+    ]
+    score.repeated_headers = len(repeated)
+    if verbose and as_header:
+        print(f"    records taken for header rows ({len(as_header)}): {as_header[:5]}")
+    if verbose and repeated:
+        print(
+            f"    header rows repeated in the body ({len(repeated)}): "
+            f"{[_row_texts(r)[:2] for r in repeated[:4]]}"
+        )
+    return score
+
+
+# Read off page 1 of the Tokyo report: each box's label and the figure printed under it.
+COVID_BOXES = [
+    ("総数", "123"),
+    ("濃厚接触者※1", "42"),
+    ("海外渡航歴", "0"),
+    ("調査中", "81"),
+    ("うち重症者", "0"),
+    *zip(
+        [
+            "10歳未満",
+            "10代",
+            "20代",
+            "30代",
+            "40代",
+            "50代",
+            "60代",
+            "70代",
+            "80代",
+            "90代",
+            "100歳以上",
+            "不明",
+        ],
+        ["0", "0", "22", "16", "20", "29", "16", "10", "7", "3", "0", "0"],
+        strict=True,
+    ),
+    ("男性", "69"),
+    ("女性", "54"),
+    ("不明", "0"),
+    ("総数(累計)", "3,307"),
+    ("重症者", "61"),
+    ("退院(累計)", "681"),
+]
+
+
+def score_covid_headers(pdf: Path, ex: Extraction, verbose: bool) -> PRF:
+    """Every box's figure and every ward's count must be a body cell whose header (its last
+    part) is the label printed above it (ワード names from the CSV, the boxes from COVID_BOXES)."""
+    with open(pdf.with_suffix(".expected.csv"), encoding="utf-8") as f:
+        wards = [(r[0], r[1]) for r in csv.reader(f) if len(r) >= 2]
+    pairs = Counter()
+    for cell in ex.cells:
+        if cell.get("is_header") or cell.get("spanned") or cell.get("page_number") != 1:
+            continue
+        header = (cell.get("header") or "").split(" / ")[-1]
+        pairs[(_nfkc_compact(header), _nfkc_compact(cell.get("text_raw")))] += 1
+    missing = []
+    tp = 0
+    for label, figure in COVID_BOXES + wards:
+        key = (_nfkc_compact(label), _nfkc_compact(figure))
+        if pairs[key] > 0:
+            pairs[key] -= 1
+            tp += 1
+        else:
+            missing.append(f"{label}={figure}")
+    if verbose and missing:
+        print(f"    figures without their label as header ({len(missing)}): {missing[:12]}")
+    total = len(COVID_BOXES) + len(wards)
+    return PRF(tp, tp, total)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -544,6 +867,28 @@ def _line(name: str, prf: PRF, extra: str = "") -> str:
     return f"{name:<44} P {prf.precision:6.3f}  R {prf.recall:6.3f}  F1 {prf.f1:6.3f}  ({prf.tp:.0f}/{prf.found:.0f}/{prf.expected:.0f}) {extra}"
 
 
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:6.3f}  ({part}/{whole})" if whole else "  n/a"
+
+
+def _label_lines(score: LabelScore) -> list[str]:
+    return [
+        f"{'Fuji R8 amounts under right header+row label':<44} {_share(score.labelled, score.amounts)}"
+        f"  header {score.header_ok}, label {score.label_ok}, no header printed {score.no_header},"
+        f" label misread in the text layer {score.misread}",
+        f"{'Fuji R8 款/項/目 amounts with right row_path':<44} {_share(score.path_ok, score.paths)}",
+    ]
+
+
+def _list_lines(score: ListScore) -> list[str]:
+    return [
+        f"{'MHLW records published as body rows':<44} {_share(score.body, score.records)}"
+        f"  taken for header rows {score.as_header}",
+        f"{'MHLW header rows repeated in the body':<44} {score.repeated_headers:6d}  (want 0)",
+        f"{'MHLW record cells under their CSV column':<44} {_share(score.cells_headed, score.cells)}",
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", type=Path)
@@ -593,32 +938,41 @@ def main(argv: list[str] | None = None) -> int:
 
     if "ja" in groups:
         ja = corpus / "ja"
-        fuji = PRF()
+        fuji, labels = PRF(), LabelScore()
         for pdf in sorted((ja / "fuji-budget" / "R8").glob("*.pdf")):
             if not pdf.with_suffix(".json").exists() or not wanted(pdf):
                 continue
-            score = score_fuji(pdf, run_pipeline(pdf), args.verbose)
+            ex = run_pipeline(pdf)
+            score = score_fuji(pdf, ex, args.verbose)
             fuji.add(score)
+            labels.add(score_fuji_labels(pdf, ex, args.verbose))
             if args.verbose:
                 print(_line(f"fuji {pdf.stem}", score))
         if fuji.expected:
             summary.append(_line("Fuji R8 per-款 amounts (value+unit)", fuji))
+            summary += _label_lines(labels)
         covid = ja / "tokyo-covid-report" / "2020042101.pdf"
         if covid.exists() and wanted(covid):
+            ex = run_pipeline(covid)
+            summary.append(_line("Tokyo covid ward counts", score_covid(covid, ex, args.verbose)))
             summary.append(
                 _line(
-                    "Tokyo covid ward counts", score_covid(covid, run_pipeline(covid), args.verbose)
+                    "Tokyo covid figures under their label",
+                    score_covid_headers(covid, ex, args.verbose),
                 )
             )
-        mhlw = PRF()
+        mhlw, lists = PRF(), ListScore()
         for pdf in sorted((ja / "mhlw-kinkyu-hinin").glob("*.pdf")):
             if pdf.stem in MHLW_CSV and wanted(pdf):
-                score = score_mhlw(pdf, run_pipeline(pdf), args.verbose)
+                ex = run_pipeline(pdf)
+                score = score_mhlw(pdf, ex, args.verbose)
                 mhlw.add(score)
+                lists.add(score_list_headers(pdf, ex, args.verbose))
                 if args.verbose:
                     print(_line(f"mhlw {pdf.stem}", score))
         if mhlw.expected:
             summary.append(_line("MHLW lists: rows matched", mhlw))
+            summary += _list_lines(lists)
         # kampo (官報, vertical multi-column) and jo (vertical prose) have no table at all; the
         # NLP slides do show ruled tables (listed as "no" in the manifest), so only the first
         # two count towards "want 0".

@@ -27,6 +27,7 @@ from flows.guarded import (
     hit_memory_limit,
     set_memory_limit,
 )
+from transforms.extract.corrections import Corrections
 from transforms.records import PageBatch, PageRecord
 
 
@@ -70,6 +71,7 @@ class ExtractJob:
     deadline: float | None = None
     # Pages looked up by number in the page tree (see transforms.extract.pagetree).
     direct_pages: bool = False
+    corrections: Corrections | None = None  # the catalog's corrections to the table finder
 
 
 def describe_open_error(exc: BaseException) -> str:
@@ -226,16 +228,24 @@ def _page_labels(pdf, light, direct: bool) -> list[str] | None:  # noqa: ANN001 
 
 
 def _read_batch(  # noqa: ANN001
-    pdf, light, first: int, last: int, limit: int, direct: bool = False, ocr=None
+    pdf,
+    light,
+    first: int,
+    last: int,
+    limit: int,
+    direct: bool = False,
+    ocr=None,
+    corrections: Corrections | None = None,
 ) -> PageBatch:
     """Pages `first`..`last`: each from pdfium's fast path when it gives the same record, else
     through pdfplumber, closed right after so memory stays at one page's worth. `ocr` (a
-    flows.ocr.PageOcr) reads the pages its mode wants by OCR."""
+    flows.ocr.PageOcr) reads the pages its mode wants by OCR; `corrections` are the catalog's
+    corrections to the table finder."""
     labels = _page_labels(pdf, light, direct) if first == 1 else None
     batch = PageBatch(first, last, [], labels)
     for number, page in _batch_pages(pdf, first, last, direct):
         try:
-            record = _read_page(page, light, number, limit)
+            record = _read_page(page, light, number, limit, corrections)
             batch.pages.append(ocr.read(record, number - 1) if ocr is not None else record)
         finally:
             page.close()
@@ -266,18 +276,26 @@ def _batch_pages(pdf, first: int, last: int, direct: bool):  # noqa: ANN001, ANN
         yield number, Page(pdf, tree.page(number), page_number=number)
 
 
-def _read_page(page, light, number: int, limit: int) -> PageRecord:  # noqa: ANN001
+def _read_page(  # noqa: ANN001
+    page, light, number: int, limit: int, corrections: Corrections | None = None
+) -> PageRecord:
     """One page's record, flagged with what is wrong with it. A page the parser cannot read is
     published empty and flagged, so one bad page does not cost the whole document; running out
-    of memory still ends the worker, whose state is then not to be trusted."""
+    of memory still ends the worker, whose state is then not to be trusted. A page the catalog
+    corrects (its tables stated, or left out of the pages to look at) always goes through
+    pdfplumber."""
     from transforms.extract.content import content_problems
     from transforms.extract.page import extract_page, page_record
 
     problems = content_problems(page.page_obj)
-    record = _extract_fast(light, number - 1, page) if light is not None else None
+    corrected = corrections is not None and (
+        bool(corrections.on_page(number)) or not corrections.looks_at(number)
+    )
+    fast = light is not None and not corrected
+    record = _extract_fast(light, number - 1, page) if fast else None
     if record is None:
         try:
-            record = extract_page(page)
+            record = extract_page(page, corrections=corrections)
         except Exception as exc:  # noqa: BLE001 - every parser failure becomes one clear line
             failed = _failure(exc, f"page {number}: ", limit)
             if failed.code == 4:
@@ -300,9 +318,18 @@ def _close(pdf, direct: bool) -> None:  # noqa: ANN001 - a pdfplumber PDF
         pdf.stream.close()
 
 
+def _worker_corrections(options: list[str]) -> Corrections | None:
+    """The catalog's corrections, passed to the worker as `corrections=<json>`."""
+    for option in options:
+        if option.startswith("corrections="):
+            return Corrections.from_json(option.split("=", 1)[1])
+    return None
+
+
 def _worker_main(argv: list[str]) -> int:
     die_with_parent()
     pdf_path, password, first, last, out_path, memory_mb, *options = argv
+    corrections = _worker_corrections(options)
     limit = int(memory_mb) * 1024 * 1024
     set_memory_limit(limit)
     import pdfplumber
@@ -325,7 +352,7 @@ def _worker_main(argv: list[str]) -> int:
             light = None
         ocr = PageOcr.from_options(options, pdf_path, password)
         try:
-            batch = _read_batch(pdf, light, int(first), int(last), limit, direct, ocr)
+            batch = _read_batch(pdf, light, int(first), int(last), limit, direct, ocr, corrections)
         finally:
             _close(pdf, direct)
             ocr.close()
@@ -384,10 +411,11 @@ def extract_batch(
     ocr: str = defaults.OCR_MODE,
     deadline: float | None = None,
     direct: bool = False,
+    corrections: Corrections | None = None,
 ) -> PageBatch:
     """Extract pages `first`..`last` (1-based, inclusive) in a guarded child process."""
     out = extract_batch_to_file(
-        pdf_path, first, last, work_dir, password, limits, fast, ocr, deadline, direct
+        pdf_path, first, last, work_dir, password, limits, fast, ocr, deadline, direct, corrections
     )
     try:
         return load_batch(out)
@@ -434,6 +462,7 @@ def extract_batch_to_file(
     ocr: str = defaults.OCR_MODE,
     deadline: float | None = None,
     direct: bool = False,
+    corrections: Corrections | None = None,
 ) -> str:
     """Like `extract_batch`, but leave the records in a file under `work_dir` and return its path.
 
@@ -442,6 +471,7 @@ def extract_batch_to_file(
     pdfium fast path (every page through pdfplumber), for comparisons. `ocr` is the OCR mode
     (`flows.ocr`); OCR runs in the same child, within the same time budget. A batch gets the
     batch time limit, or what is left of its document's `deadline` when that comes first.
+    `corrections` are the catalog's corrections to the table finder.
     """
     seconds = _seconds_left(limits, deadline)
     if seconds <= 0:
@@ -453,6 +483,8 @@ def extract_batch_to_file(
     command += [str(first), str(last), out, str(limits.memory_mb)]
     command += (["exact"] if not fast else []) + (["direct"] if direct else [])
     command.append(f"ocr={ocr}:{seconds:g}")
+    if corrections is not None:
+        command.append(f"corrections={corrections.to_json()}")
     try:
         completed = subprocess.run(
             command, capture_output=True, text=True, timeout=seconds, env=child_env()

@@ -269,6 +269,7 @@ def start_document(
             run.ocr,
             deadline=deadline,
             direct_pages=counted.direct,
+            corrections=source.corrections,
         )
         for first, last in plan_batches(counted.pages, run.workers)
     ]

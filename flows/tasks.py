@@ -102,6 +102,7 @@ def extract_task(job: ExtractJob) -> BatchRef:
             job.ocr,
             deadline=job.deadline,
             direct=job.direct_pages,
+            corrections=job.corrections,
         )
         report(job.source_id, "extract", job.last - job.first + 1, 0)
         return BatchRef(job.first, job.last, batch=batch)
@@ -116,6 +117,7 @@ def extract_task(job: ExtractJob) -> BatchRef:
         job.ocr,
         deadline=job.deadline,
         direct=job.direct_pages,
+        corrections=job.corrections,
     )
     report(job.source_id, "extract", job.last - job.first + 1, 0)
     return BatchRef(job.first, job.last, path=path)

@@ -510,7 +510,8 @@ def _cells_long(table: TableView) -> str:
         raw = f"<td>{esc(c.text_raw)}</td>" if show_raw else ""
         parts.append(
             f'<tr><td class="num">{c.page_number}</td><td class="num">{c.row}</td><td class="num">{c.col}</td>'
-            f"<td>{esc(c.header)}</td><td>{esc(c.row_label)}</td><td>{esc(c.text)}</td>{raw}"
+            f'<td>{esc(c.header)}</td><td title="{esc(c.row_path or "")}">{esc(c.row_label)}</td>'
+            f"<td>{esc(c.text)}</td>{raw}"
             f'<td class="num">{esc(_num(c.value))}</td><td>{esc(c.unit)}</td>'
             f'<td class="num">{esc(_num(c.value_yen))}</td><td>{esc(c.note)}</td></tr>'
         )

@@ -75,6 +75,7 @@ class CellView:
     spanned: bool
     note: str | None
     box: Box | None
+    row_path: str | None = None
 
 
 @dataclass
@@ -284,6 +285,7 @@ def _cell_view(row: dict) -> CellView:
         spanned=bool(row.get("spanned")),
         note=row.get("note"),
         box=_box(row),
+        row_path=row.get("row_path"),
     )
 
 
@@ -298,7 +300,8 @@ def build_table(number: int, table: dict, cell_rows: list[dict]) -> TableView:
         grid[cell.row][cell.col] = cell
         row_pages[cell.row] = cell.page_number
     box = _box(table)
-    problems: list[str] = []
+    # why the finder says the table may be wrong (tables.problems), then what looks off here
+    problems: list[str] = [str(p) for p in table.get("problems") or []]
     expected = int(table.get("n_rows") or 0) * int(table.get("n_cols") or 0)
     if len(cells) != expected:
         problems.append(

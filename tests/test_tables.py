@@ -8,8 +8,9 @@ import pdfplumber
 import pytest
 
 from tests.fixtures import tables_pdf
-from transforms.assemble.cells import TableGrid, read_grid, table_cells
+from transforms.assemble.cells import read_grid
 from transforms.assemble.document import assemble_document
+from transforms.assemble.table import TableGrid, table_cells
 from transforms.extract import ruled as ruled_mod
 from transforms.extract import unruled as unruled_mod
 from transforms.extract.page import extract_page
@@ -50,6 +51,14 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "side_by_side",
         "unruled",
         "prose",
+        "group_rules",
+        "shaded",
+        "spread",
+        "boxes",
+        "list_pages",
+        "open_sided",
+        "banded",
+        "chart",
     ):
         path = folder / f"{name}.pdf"
         getattr(tables_pdf, f"write_{name}")(path)
@@ -120,7 +129,12 @@ def test_stacked_row_label_and_wrapped_cell(pdfs: dict[str, Path]) -> None:
     ]
     assert not cells[(1, 0)]["spanned"]
     assert cells[(2, 0)]["spanned"] and cells[(3, 0)]["spanned"]
-    assert cells[(1, 2)]["row_label"] == "本年度"
+    # a figure's line is its own (耐震化助成), under the stacked label spanning its rows
+    assert cells[(1, 2)]["row_label"] == "耐震化助成"
+    assert cells[(1, 2)]["row_path"] == "本年度 / 耐震化助成"
+    # the 合計 line totals 本年度: it is named so (its text still reads 合計)
+    assert (cells[(3, 2)]["row_label"], cells[(3, 2)]["row_path"]) == ("本年度", "本年度")
+    assert cells[(3, 1)]["text"] == "合計"
     assert cells[(2, 2)]["value_yen"] == 830_000
 
 
@@ -187,7 +201,10 @@ def test_listed_amounts_in_one_cell_and_units_printed_in_cells() -> None:
     assert by_pos[(1, 1)]["value_yen"] == 205_920_000
     assert by_pos[(1, 2)]["value_yen"] == 448_879_000
     assert by_pos[(2, 2)]["value_yen"] == 96_733_000
-    assert by_pos[(2, 2)]["row_label"] == "002 一般職 11人"
+    # the ordinal printed before a name is not part of it; a listed line sits under its 節
+    assert by_pos[(2, 2)]["row_label"] == "一般職 11人"
+    assert by_pos[(2, 2)]["row_path"] == "報酬 / 一般職 11人"
+    assert by_pos[(1, 1)]["row_label"] == "報酬" and by_pos[(1, 2)]["row_label"] == "給与費"
     assert by_pos[(3, 1)]["value_yen"] == 49_604_000  # the unit stated above carries down
     assert by_pos[(3, 2)]["value"] is None  # 「－」 is nil, not zero
 
@@ -289,3 +306,241 @@ def test_block_right_under_a_table_takes_the_units_of_its_columns() -> None:
     assert cells[ids[0]][(1, 1)]["value_yen"] == 18_719_000_000
     assert cells[ids[1]][(0, 1)]["value_yen"] == 23_806_300_000
     assert cells[ids[2]][(0, 1)]["value_yen"] is None  # too far below to be the same form
+
+
+def by_row(cells: dict[tuple[int, int], dict], col: int) -> list[tuple]:
+    """(row label, row path, header) of the body cells of a column, top to bottom."""
+    return [
+        (c["row_label"], c["row_path"], c["header"])
+        for (_, k), c in sorted(cells.items())
+        if k == col and not c["is_header"]
+    ]
+
+
+def test_columns_ruled_only_between_groups_are_split_where_figures_line_up(
+    pdfs: dict[str, Path],
+) -> None:
+    """Vertical rules only between the years: each 「Male Female」 pair is two columns, the
+    year spanning both; every figure under its own column's header."""
+    recs = records(pdfs["group_rules"])
+    assert len(recs["tables"]) == 1
+    table = recs["tables"][0]
+    assert (table["strategy"], table["header_rows"], table["n_cols"]) == ("lines", 2, 5)
+    cells = cells_of(recs, table["table_id"])
+    assert texts(cells) == tables_pdf.GROUP_RULES
+    assert [cells[(0, c)]["spanned"] for c in range(5)] == [False, False, True, False, True]
+    assert cells[(2, 2)]["header"] == "2010 / Female" and cells[(2, 2)]["value"] == 135
+    assert cells[(4, 3)]["header"] == "2020 / Male" and cells[(4, 3)]["value"] == 1400
+    assert cells[(5, 4)]["row_label"] == "West"
+    assert table["problems"] == []
+
+
+def test_shaded_table_is_read_from_its_text_not_from_its_fills(pdfs: dict[str, Path]) -> None:
+    """Cells set by background shading: the fills are blocks, not rulings, so the table comes
+    from text alignment, whole."""
+    recs = records(pdfs["shaded"])
+    assert len(recs["tables"]) == 1
+    table = recs["tables"][0]
+    assert (table["strategy"], table["header_rows"], table["unit"]) == ("text", 1, "千円")
+    cells = cells_of(recs, table["table_id"])
+    assert texts(cells) == tables_pdf.SHADED
+    assert cells[(2, 3)]["value_yen"] == -28_000 and cells[(2, 3)]["header"] == "増減"
+
+
+def test_spread_splits_at_its_gutter_and_its_header_holds_for_every_block(
+    pdfs: dict[str, Path],
+) -> None:
+    """Two facing pages on one sheet: no table crosses the gutter; the 目 table's lines carry
+    the 款/項 headings above them, a 計 line names the 項 it totals, the 節 on the facing page
+    sit under the 目 at their height, and the next block takes the spread's header."""
+    recs = records(pdfs["spread"])
+    tables = sorted(recs["tables"], key=lambda t: (round(t["top"]), t["x0"]))
+    assert len(tables) == 4
+    assert all(t["x1"] < 421 or t["x0"] > 421 for t in tables)
+    # the facing page's own caption is read there, not on the left page
+    assert (tables[1]["caption"], tables[1]["unit"]) == ("(単位:千円)", "千円")
+    assert tables[0]["unit"] is None
+    moku, setsu, moku2, setsu2 = (cells_of(recs, t["table_id"]) for t in tables)
+    assert [h for *_, h in by_row(moku, 1)] == ["本年度予算額"] * 3
+    assert by_row(moku, 2) == [
+        ("個人", "市税 / 市民税 / 個人", "前年度予算額"),
+        ("法人", "市税 / 市民税 / 法人", "前年度予算額"),
+        ("市民税", "市税 / 市民税", "前年度予算額"),
+    ]
+    assert moku[(3, 0)]["text"] == "計" and moku[(3, 2)]["value"] == 18_420_900
+    assert [p for _, p, _ in by_row(setsu, 1)] == [
+        "市税 / 市民税 / 個人 / 現年課税分",
+        "市税 / 市民税 / 個人 / 滞納繰越分",
+        "市税 / 市民税 / 法人 / 現年課税分",
+    ]
+    # the 説明 line printed beside its 節 is listed under it
+    assert by_row(setsu, 2)[0] == (
+        "現年課税分",
+        "市税 / 市民税 / 個人 / 現年課税分 / 現年課税分",
+        "説明",
+    )
+    assert tables[2]["header_rows"] == 0
+    assert by_row(moku2, 1) == [("固定資産税", "市税 / 固定資産税 / 固定資産税", "本年度予算額")]
+    assert by_row(setsu2, 1) == [
+        ("現年課税分", "市税 / 固定資産税 / 固定資産税 / 現年課税分", "金額")
+    ]
+    assert "header from an earlier table (p.1)" in tables[2]["problems"]
+
+
+def test_small_boxes_are_tables_and_a_framed_paragraph_is_not(pdfs: dict[str, Path]) -> None:
+    recs = records(pdfs["boxes"])
+    tables = sorted(recs["tables"], key=lambda t: t["x0"])
+    assert len(tables) == 2
+    above, beside = (cells_of(recs, t["table_id"]) for t in tables)
+    assert texts(above) == [["うち重症者"], ["12"]]
+    assert (above[(1, 0)]["header"], above[(1, 0)]["value"]) == ("うち重症者", 12)
+    assert texts(beside) == [["合計", "1,234"]]
+    assert (beside[(0, 1)]["row_label"], beside[(0, 1)]["value"]) == ("合計", 1234)
+
+
+def test_list_records_are_body_rows_and_repeated_headers_are_dropped(
+    pdfs: dict[str, Path],
+) -> None:
+    """A list with no figure: its first record is not a header (postal codes, phone numbers
+    and URLs are what records hold); the title and header printed on every page come once."""
+    recs = records(pdfs["list_pages"])
+    assert len(recs["tables"]) == 1
+    table = recs["tables"][0]
+    assert (table["page_first"], table["page_last"], table["header_rows"]) == (1, 3, 2)
+    cells = cells_of(recs, table["table_id"])
+    grid = texts(cells)
+    assert grid[1] == tables_pdf.LIST_HEADER
+    assert grid[2:] == tables_pdf.LIST_RECORDS
+    assert sum(1 for row in grid if row[0] == "施設名") == 1
+    assert cells[(2, 0)]["is_header"] is False
+    assert [cells[(30, c)]["header"] for c in range(5)] == tables_pdf.LIST_HEADER
+    assert cells[(30, 3)]["row_label"] == "クリニック29"
+
+
+def test_open_sided_ruled_table_keeps_its_outer_columns(pdfs: dict[str, Path]) -> None:
+    """Rules run across the year column and the last column, no vertical rule closes them:
+    the table still has both, each year spanning its three rows."""
+    recs = records(pdfs["open_sided"])
+    assert len(recs["tables"]) == 1
+    cells = cells_of(recs, recs["tables"][0]["table_id"])
+    assert texts(cells) == tables_pdf.OPEN_SIDED
+    assert [cells[(r, 0)]["spanned"] for r in range(1, 4)] == [False, True, True]
+    assert by_row(cells, 4)[4] == ("Women", "1996 / Women", "Services")
+
+
+def test_banded_table_gives_each_figure_the_label_above_it(pdfs: dict[str, Path]) -> None:
+    recs = records(pdfs["banded"])
+    cells = cells_of(recs, recs["tables"][0]["table_id"])
+    assert texts(cells) == tables_pdf.BANDED
+    pairs = [(c["header"], c["text"]) for c in cells.values() if not c["is_header"]]
+    expected = [
+        (label, figure)
+        for names, figures in zip(tables_pdf.BANDED[::2], tables_pdf.BANDED[1::2], strict=True)
+        for label, figure in zip(names, figures, strict=True)
+    ]
+    assert sorted(pairs) == sorted(expected)
+    assert [cells[(r, 0)]["is_header"] for r in range(6)] == [True, False, True, False, True, False]
+
+
+def test_chart_legend_and_axis_are_not_a_table(pdfs: dict[str, Path]) -> None:
+    assert records(pdfs["chart"])["tables"] == []
+
+
+CORRECTED = """
+[[source]]
+id = "budget"
+title = "予算書"
+url = "budget.pdf"
+pages = [1, "3-4"]
+
+[[source.table]]
+page = 1
+area = [50, 140, 420, 260]
+strategy = "text"
+columns = [180, 280, 360]
+header_rows = 2
+"""
+
+
+def test_catalog_corrections_are_validated_and_change_the_fingerprint(tmp_path: Path) -> None:
+    from flows.state import source_fingerprint
+    from transforms.catalog import CatalogError, parse_catalog
+    from transforms.extract.corrections import TableCorrection
+
+    source = parse_catalog(CORRECTED, tmp_path).sources[0]
+    assert source.corrections is not None
+    assert source.corrections.pages == (1, 3, 4)
+    assert source.corrections.tables == (
+        TableCorrection(1, (50.0, 140.0, 420.0, 260.0), "text", (180.0, 280.0, 360.0), 2),
+    )
+    plain = parse_catalog(CORRECTED.split("pages")[0], tmp_path).sources[0]
+    assert source_fingerprint(source) != source_fingerprint(plain)
+    bad = CORRECTED.replace('"3-4"', '"4-3"').replace('"text"', '"stream"')
+    bad = bad.replace("columns = [180, 280, 360]", "columns = [280, 180]\nrows = 3")
+    bad = bad.replace("page = 1", "page = 2")
+    with pytest.raises(CatalogError) as caught:
+        parse_catalog(bad, tmp_path)
+    problems = caught.value.problems
+    assert any("pages: '4-3'" in p for p in problems)
+    assert any("strategy must be one of lines, text" in p for p in problems)
+    assert any("columns must be increasing" in p for p in problems)
+    assert any("unknown keys ['rows']" in p for p in problems)
+    assert all(p.startswith("source 'budget'") for p in problems)
+    outside = CORRECTED.replace("page = 1", "page = 2")
+    with pytest.raises(CatalogError, match="table on page 2, which pages leaves out"):
+        parse_catalog(outside, tmp_path)
+
+
+def test_corrections_reach_the_extraction_worker(pdfs: dict[str, Path], tmp_path: Path) -> None:
+    """The area, strategy, columns and header rows stated in the catalog replace the finder's
+    reading of that page, in the guarded worker; pages left out give no table."""
+    from flows.extract import extract_batch
+    from transforms.extract.corrections import Corrections, TableCorrection
+
+    # the unruled fixture's table (y 136-210), read with one column boundary instead of three
+    stated = TableCorrection(1, (50.0, 130.0, 440.0, 215.0), "text", (180.0,), 1)
+    batch = extract_batch(
+        str(pdfs["unruled"]), 1, 1, tmp_path, corrections=Corrections((1,), (stated,))
+    )
+    recs = assembled(batch.pages)
+    assert len(recs["tables"]) == 1
+    table = recs["tables"][0]
+    assert (table["strategy"], table["header_rows"], table["n_cols"]) == ("text", 1, 2)
+    cells = cells_of(recs, table["table_id"])
+    assert texts(cells) == [[row[0], " ".join(row[1:])] for row in tables_pdf.UNRULED]
+    assert "fused figures: 4 cells" in table["problems"]
+    none = extract_batch(str(pdfs["continued"]), 1, 2, tmp_path, corrections=Corrections((2,)))
+    assert [len(p.tables) for p in none.pages] == [0, 1]
+
+
+def _raw(rows: list[list[str]], top: float, strategy: str = "lines") -> RawTable:
+    widths = [(40.0, 150.0), (150.0, 300.0)]
+    boxes = [
+        [(x0, top + 12 * r, x1, top + 12 * r + 12) for x0, x1 in widths] for r in range(len(rows))
+    ]
+    bottom = top + 12 * len(rows)
+    return RawTable((40.0, top, 300.0, bottom), rows, boxes, strategy)  # type: ignore[arg-type]
+
+
+def test_header_printed_again_is_dropped_across_pages_and_kept_as_header_within_one() -> None:
+    header = ["区分", "本年度"]
+    first = _raw([header, ["一般会計", "1,000"], header, ["特別会計", "200"]], 600)
+    second = _raw([header, ["企業会計", "30"]], 60)
+    recs = assembled(
+        [
+            PageRecord(1, 595, 842, "", None, 0, [first]),
+            PageRecord(2, 595, 842, "", None, 0, [second]),
+        ]
+    )
+    assert len(recs["tables"]) == 1
+    cells = cells_of(recs, recs["tables"][0]["table_id"])
+    assert texts(cells) == [
+        header,
+        ["一般会計", "1,000"],
+        header,
+        ["特別会計", "200"],
+        ["企業会計", "30"],
+    ]
+    assert [cells[(r, 0)]["is_header"] for r in range(5)] == [True, False, True, False, False]
+    assert cells[(4, 1)]["header"] == "本年度" and cells[(4, 1)]["page_number"] == 2
+    assert cells[(2, 1)]["value"] is None and cells[(2, 1)]["row_label"] is None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse, urlsplit
 
+from transforms.extract.corrections import Corrections, parse_corrections
 from transforms.kinds import available as available_kinds
 from transforms.normalize.eras import fiscal_year_from_title
 
@@ -30,6 +31,9 @@ ALLOWED_KEYS = {
     "archive",
     "archive_url",
     "password",
+    # corrections to the table finder (transforms.extract.corrections)
+    "pages",
+    "table",
 }
 REQUIRED_KEYS = ("id", "title", "url")
 
@@ -58,6 +62,7 @@ class Source:
     password: str | None = None
     index: str | None = None  # the [[index]] that discovered it; None for a catalog entry
     hosts: tuple[str, ...] = ()  # hosts its URL may redirect to; empty: any
+    corrections: Corrections | None = None  # where the table finder needs telling
 
     @property
     def is_remote(self) -> bool:
@@ -178,8 +183,9 @@ def parse_catalog(text: str, base_dir: Path | None = None) -> Catalog:
         where = f"source {sid!r}" if sid else f"source #{index}"
         found = _check_fields(entry, where, sid, seen)
         url, archive_url, url_problems = _check_urls(entry, where, base_dir)
-        problems += found + url_problems
-        if found or url_problems:
+        corrections, correction_problems = parse_corrections(entry, where)
+        problems += found + url_problems + correction_problems
+        if found or url_problems or correction_problems:
             continue
         sources.append(
             Source(
@@ -193,6 +199,7 @@ def parse_catalog(text: str, base_dir: Path | None = None) -> Catalog:
                 archive=entry.get("archive", False),
                 archive_url=archive_url,
                 password=entry.get("password"),
+                corrections=corrections,
             )
         )
     indexes = parse_indexes(data.get("index", []), seen, problems)

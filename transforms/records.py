@@ -47,6 +47,7 @@ class RawTable:
     cell_boxes: BoxGrid
     strategy: str  # "lines" (ruled grid) | "text" (column alignment)
     caption: str = ""
+    header_rows: int | None = None  # stated by a catalog correction; None: found by assembly
 
     @property
     def n_cols(self) -> int:

@@ -1,4 +1,4 @@
-"""A table's grid in, cell records out: each cell read once, spans filled, figures parsed.
+"""Each printed cell read once, spans filled, header rows told from records.
 
 Every printed cell is normalized exactly once, into a `CellText` that says what the cell is as
 text, as a figure (its amount part) and as a row label; headers, stitching and cell records all
@@ -6,9 +6,9 @@ read that. Spanned positions: the grid has None where a cell spanning from the l
 covers the position. Every position gets a record; a covered one carries the spanning cell's text
 with ``spanned`` true, so filtering ``NOT spanned`` gives each printed cell exactly once.
 
-A unit stated for the whole table (caption 「（単位：千円）」), for a column (header
-「予算額（千円）」) or in the cell itself (a 「千円」 line above the figure, as budget books print
-it in the first row) applies to the figure unless a nearer statement overrides it.
+Header rows are the leading rows without a figure that are not shaped like the records below
+them: a list's first record (a clinic's name, postal code, phone number and URL) is never taken
+for its header, however few figures it holds.
 """
 
 from __future__ import annotations
@@ -17,16 +17,13 @@ import re
 import statistics
 from dataclasses import dataclass
 
-from transforms.normalize.amounts import find_unit, parse_amount
-from transforms.normalize.figures import is_figure, labelled_figure
+from transforms.normalize.figures import is_figure, is_nil, labelled_figure
 from transforms.normalize.text import join_cell_lines, normalize_lines, normalize_text
 
 # A line that states only a unit: 「千円」「（千円）」「単位：円」.
 _UNIT_LINE = re.compile(
     r"^[（(]?\s*(?:単位\s*[:：]\s*)?(千円|百万円|万円|億円|兆円|円|%|％|人|件)\s*[)）]?$"
 )
-# Columns that number things (款 1, 項 2, No. 3) hold ordinals, never amounts in the table's unit.
-_ORDINAL_HEADER = re.compile(r"^(款|項|目|節|番号|通番|連番|順位|No\.?|NO\.?|№|#|コード)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,26 +151,117 @@ def fill_spans(
     return grid
 
 
+# What a cell holds, as far as telling a header row from a record goes.
+_CODE = re.compile(r"^[0-9０-９\-‐－―ー−~〜～:：/／.．()（）\s]+$")
+_URL = re.compile(r"(https?://|www\.|@|\.(jp|com|net|org|info)(/|$))", re.IGNORECASE)
+_DATE = re.compile(r"[0-9０-９]+\s*[年月日時分]")
+# What a date is printed with besides its numbers (「令和7年度から」「4月21日(火)」); a date
+# is a cell of little else (「8 年度以降の支出予定額」 is a heading).
+_DATE_WORDS = re.compile(r"[\s度]|から|まで|以降|現在|時点|令和|平成|昭和|[(（][^)）]{1,3}[)）]")
+# Kinds of cell text only records hold; a header names its columns in words.
+RECORD_KINDS = ("figure", "code", "url", "date")
+MAX_HEADER_ROWS = 4
+
+
+def cell_kind(cell: CellText | None) -> str:
+    """empty, figure, year (「2010」: a figure that may head a column), code (postal codes,
+    phone numbers, times), url, date or text."""
+    if cell is None or not cell.text:
+        return "empty"
+    text = cell.text
+    if cell.is_figure:
+        return "year" if _is_year(text) else "figure"
+    if _CODE.match(text) and sum(ch.isdigit() for ch in text) >= 2:
+        return "code"
+    if _URL.search(text) and " " not in text.strip():
+        return "url"
+    if _DATE.search(text) and len(_DATE_WORDS.sub("", _DATE.sub("", text))) <= 3:
+        return "date"
+    return "text"
+
+
+def _column_kinds(rows: TextGrid) -> list[str | None]:
+    """Each column's usual kind over `rows` (None where no kind holds most of its cells)."""
+    n_cols = max((len(r) for r in rows), default=0)
+    kinds: list[str | None] = []
+    for c in range(n_cols):
+        seen = [cell_kind(r[c]) for r in rows if c < len(r) and cell_kind(r[c]) != "empty"]
+        best = max(set(seen), key=seen.count) if seen else None
+        kinds.append(best if best and seen.count(best) > 0.5 * len(seen) else None)
+    return kinds
+
+
+def shaped_like_records(row: list[CellText | None], below: TextGrid) -> bool:
+    """Is `row` one more record of the rows `below` it? Its cells hold what their columns hold
+    below (postal codes under postal codes, URLs under URLs), which a header's words never do."""
+    kinds = _column_kinds(below)
+    matched = distinctive = filled = 0
+    for c, cell in enumerate(row):
+        kind = cell_kind(cell)
+        if kind == "empty" or c >= len(kinds):
+            continue
+        filled += 1
+        if kind == kinds[c]:
+            matched += 1
+            distinctive += kind in RECORD_KINDS
+    return filled > 0 and distinctive > 0 and matched >= 0.6 * filled
+
+
 def count_header_rows(texts: TextGrid) -> int:
-    """Leading rows without any figure are headers (at most 4, and never the whole table)."""
+    """Leading rows that are headers: no figure (years heading columns aside), and not shaped
+    like the records below them (at most MAX_HEADER_ROWS, never the whole table). A table without a single figure or record
+    kind below its first row has one header row at most: nothing else tells them apart."""
     count = 0
-    for row in texts[: min(4, len(texts) - 1)]:
+    for r, row in enumerate(texts[: min(MAX_HEADER_ROWS, len(texts) - 1)]):
         cells = [c for c in row if c is not None and c.raw.strip()]
-        if not cells or any(c.is_figure for c in cells):
+        if not cells or any(_states_figure(c) and not _is_year(c.text) for c in cells):
             break
         if all(not c.body for c in cells):
             break  # a row of 「千円」 notes opens the body: it states the columns' units
+        below = texts[r + 1 : r + 13]
+        if shaped_like_records(row, below):
+            break
         count += 1
+    if count > 1 and not _records_below(texts[count:]):
+        return 1
     return count
 
 
+def _states_figure(cell: CellText) -> bool:
+    """The cell states a figure: all of it, or after its label (「002 一般職 96,733」) — not a
+    header naming its unit on a line of its own (「Number of retail outlets / (000)」)."""
+    if is_figure(cell.body, normalized=True):
+        return True
+    return cell.is_figure and cell.label is not None and cell.label != cell.body
+
+
+def _is_year(text: str) -> bool:
+    """A year heading a column (「2010」), which reads as a figure but names the column."""
+    return bool(_YEAR.match(text.strip()))
+
+
+_YEAR = re.compile(r"^(19|20)[0-9]{2}$")
+
+
+def _records_below(rows: TextGrid) -> bool:
+    return any(cell_kind(c) in RECORD_KINDS for row in rows for c in row if c is not None)
+
+
+def _whole_width(row: list[CellText | None]) -> bool:
+    """A header row that is one cell across every column: the table's title (「医療機関等一覧」),
+    which names no column."""
+    return len(row) >= 2 and row[0] is not None and all(c is row[0] for c in row)
+
+
 def header_paths(grid: TextGrid, header_rows: int) -> list[str]:
-    """Column header paths: the texts of the header rows in that column, joined " / "."""
+    """Column header paths: the texts of the header rows in that column, joined " / " (a row
+    that is one cell across the whole table is its title, not part of any column's path)."""
     n_cols = max((len(r) for r in grid), default=0)
+    rows = [r for r in range(header_rows) if not _whole_width(grid[r]) or r == header_rows - 1]
     paths: list[str] = []
     for c in range(n_cols):
         parts: list[str] = []
-        for r in range(header_rows):
+        for r in rows:
             cell = grid[r][c] if c < len(grid[r]) else None
             text = cell.text if cell is not None else None
             if text and (not parts or parts[-1] != text):
@@ -182,84 +270,32 @@ def header_paths(grid: TextGrid, header_rows: int) -> list[str]:
     return paths
 
 
-@dataclass(frozen=True, slots=True)
-class TableGrid:
-    """What `table_cells` needs of a (stitched) table."""
-
-    texts: TextGrid
-    boxes: list[list]
-    row_pages: list[int]
+def _label_row(row: list[CellText | None]) -> bool:
+    cells = [c for c in row if c is not None and c.text]
+    return len(cells) >= 2 and not any(c.is_figure for c in cells)
 
 
-def _row_label(row: list[CellText | None]) -> str | None:
-    for cell in row:
-        if cell is not None and cell.label:
-            return cell.label
-    return None
+def _figure_row(row: list[CellText | None]) -> bool:
+    cells = [c for c in row if c is not None and c.text]
+    return len(cells) >= 2 and all(c.is_figure or is_nil(c.text) for c in cells)
 
 
-def _figure_unit(
-    cell: CellText, c: int, units: list[str | None], headers: list[str], table_unit: str | None
-) -> str | None:
-    unit = cell.unit or (units[c] if c < len(units) and units[c] else table_unit)
-    if c < len(headers) and _ORDINAL_HEADER.match(headers[c].split(" / ")[-1]):
-        return None
-    return unit
-
-
-def table_cells(
-    table: TableGrid, table_unit: str | None, known_units: list[str | None] | None = None
-) -> tuple[list[dict], int, list[str | None]]:
-    """Cell records (without source/doc/table ids) for one table, its number of header rows, and
-    the unit of each column as this table leaves it (for a later block of the same form).
-
-    `known_units` are units already known for the columns (from an earlier block of the form).
-    """
-    grid = fill_spans(table.texts, table.boxes, table.row_pages)
-    header_rows = count_header_rows(grid)
-    headers = header_paths(grid, header_rows)
-    known = list(known_units or [])
-    units = [
-        find_unit(h, normalized=True) or (known[c] if c < len(known) else None)
-        for c, h in enumerate(headers)
-    ]
-    cells: list[dict] = []
-    for r, row in enumerate(table.texts):
-        label = _row_label(grid[r]) if r >= header_rows else None
-        for c, printed in enumerate(row):
-            cell = grid[r][c]
-            amount = None
-            if r >= header_rows and cell is not None:
-                if cell.unit and c < len(units) and printed is not None:
-                    units[c] = cell.unit  # budget books print the unit once, in the first figure
-                unit = _figure_unit(cell, c, units, headers, table_unit)
-                amount = parse_amount(cell.figure, unit, normalized=True)
-            box = table.boxes[r][c] if r < len(table.boxes) and c < len(table.boxes[r]) else None
-            record = _cell_record(table.row_pages[r], r, c, label, cell, amount, box)
-            record["header"] = headers[c] if c < len(headers) and headers[c] else None
-            record["is_header"] = r < header_rows
-            record["spanned"] = printed is None and cell is not None
-            cells.append(record)
-    return cells, header_rows, units
-
-
-def _cell_record(page, r, c, label, cell, amount, box) -> dict:  # noqa: ANN001
-    return {
-        "page_number": page,
-        "row": r,
-        "col": c,
-        "header": None,
-        "row_label": label,
-        "text_raw": cell.raw if cell is not None else None,
-        "text": cell.text if cell is not None else None,
-        "value": amount.value if amount else None,
-        "unit": amount.unit if amount and amount.value is not None else None,
-        "value_yen": amount.value_yen if amount else None,
-        "is_header": False,
-        "spanned": False,
-        "note": amount.note if amount else None,
-        "x0": box[0] if box else None,
-        "top": box[1] if box else None,
-        "x1": box[2] if box else None,
-        "bottom": box[3] if box else None,
-    }
+def band_headers(grid: TextGrid, header_rows: int) -> tuple[dict[int, list[str]], set[int]]:
+    """Headers of a table printed in bands: a row of labels over a row of figures, again and
+    again (a ward table wrapped over several lines: 千代田 中央 港 … / 19 68 215 …). Each
+    figure row's header is the row of labels printed above it. Returns the labels of each
+    figure row and the label rows of the later bands (header rows too); empty for any other
+    table."""
+    if header_rows < 1 or not _label_row(grid[header_rows - 1]):
+        return {}, set()
+    body = grid[header_rows:]
+    if len(body) < 3:
+        return {}, set()
+    for k, row in enumerate(body):
+        if not (_figure_row(row) if k % 2 == 0 else _label_row(row)):
+            return {}, set()
+    labels: dict[int, list[str]] = {}
+    for k in range(0, len(body), 2):
+        above = body[k - 1] if k else grid[header_rows - 1]
+        labels[header_rows + k] = [cell.text if cell is not None else "" for cell in above]
+    return labels, {header_rows + k for k in range(1, len(body), 2)}

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from transforms.assemble.cells import table_cells
+from transforms.assemble.headers import HeaderMemory, settle_header
+from transforms.assemble.problems import table_problems
+from transforms.assemble.rows import Outline
 from transforms.assemble.stitch import StitchedTable, Stitcher
+from transforms.assemble.table import TableGrid, table_cells
 from transforms.assemble.units import ColumnUnits
 from transforms.normalize.amounts import find_unit
 from transforms.normalize.glyphs import DocumentWords, count_suspect
@@ -123,15 +126,33 @@ def page_row(
     }
 
 
+@dataclass(slots=True)
+class DocumentForms:
+    """What a document states once and means for many of its tables: the units of its
+    columns, its column headers, its headings (款, 項) and the rows beside each other."""
+
+    units: ColumnUnits = field(default_factory=ColumnUnits)
+    headers: HeaderMemory = field(default_factory=HeaderMemory)
+    outline: Outline = field(default_factory=Outline)
+
+
 def table_rows(
-    doc: DocumentInfo, table: StitchedTable, units: ColumnUnits, words: DocumentWords | None = None
+    doc: DocumentInfo,
+    table: StitchedTable,
+    forms: DocumentForms,
+    words: DocumentWords | None = None,
 ) -> tuple[dict, list[dict]]:
     """The `tables` row of a finished table and its `cells` rows (`words`: see `page_row`)."""
     table_id = f"{doc.doc_id}-p{table.page_first}-t{table.ordinal}"
     caption = normalize_text(table.caption or "", join_lines=False) or None
     unit = find_unit(caption)
-    cells, header_rows, column_units = table_cells(table.grid, unit, units.known_for(table, unit))
-    units.remember(table, column_units)
+    header = settle_header(table, forms.headers, table.header_rows)
+    grid = TableGrid(
+        table.texts, table.cell_boxes, table.row_pages, header.rows, header.paths, header.repeats
+    )
+    known = forms.units.known_for(table, unit)
+    cells, header_rows, column_units = table_cells(grid, unit, known, forms.outline)
+    forms.units.remember(table, column_units)
     x0, top, x1, bottom = table.bbox
     row = {
         **doc.ids,
@@ -148,6 +169,9 @@ def table_rows(
         "caption": caption,
         "unit": unit,
         "strategy": table.strategy,
+        "problems": table_problems(
+            cells, header_rows, header.source_page, table.strategy, table.n_cols
+        ),
     }
     ids = {**doc.ids, "table_id": table_id}
     for cell in cells:
@@ -166,7 +190,7 @@ class DocumentAssembler:
         self.pdf_labels = pdf_labels
         self.stats = DocumentStats()
         self._stitcher = Stitcher()
-        self._units = ColumnUnits()
+        self._forms = DocumentForms()
         self._words = DocumentWords()
 
     def add_pages(self, pages: list[PageRecord], pdf_labels: list[str] | None = None) -> Piece:
@@ -177,6 +201,7 @@ class DocumentAssembler:
         for page in pages:
             piece.pages.append(page_row(self.doc, page, self.pdf_labels, self._words))
             self._count_page(page, piece.pages[-1])
+            self._forms.outline.add_page(page)
             self._add_tables(piece, self._stitcher.add_page(page))
         return piece
 
@@ -202,7 +227,7 @@ class DocumentAssembler:
 
     def _add_tables(self, piece: Piece, tables: list[StitchedTable]) -> None:
         for table in tables:
-            row, cells = table_rows(self.doc, table, self._units, self._words)
+            row, cells = table_rows(self.doc, table, self._forms, self._words)
             piece.tables.append(row)
             piece.cells.extend(cells)
             self.stats.tables += 1

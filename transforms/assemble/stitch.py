@@ -1,8 +1,8 @@
 """Tables continued across pages, stitched into one, page by page as the pages arrive.
 
 A table at the top of a page continues a table that ran to the foot of the page before when
-their column layouts agree; side-by-side tables continue side by side. The repeated header rows
-of the continuation are dropped. Pages are fed one at a time, so a document of any length is
+their column layouts agree; side-by-side tables continue side by side. The header rows a
+continuation prints again are dropped when the table is finished (`headers.settle_header`). Pages are fed one at a time, so a document of any length is
 stitched with only the tables of its last page held open.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from transforms.assemble.cells import TableGrid, TextGrid, count_header_rows, read_grid
+from transforms.assemble.cells import TextGrid, read_grid
 from transforms.records import BBox, PageRecord, RawTable
 
 # Two tables on consecutive pages are one table when their column edges agree within this (pt).
@@ -36,11 +36,8 @@ class StitchedTable:
     row_pages: list[int]
     strategy: str
     caption: str = ""
+    header_rows: int | None = None  # as the catalog states it, if it does
     complete: bool = field(default=False, repr=False)
-
-    @property
-    def grid(self) -> TableGrid:
-        return TableGrid(self.texts, self.cell_boxes, self.row_pages)
 
     @property
     def n_cols(self) -> int:
@@ -75,29 +72,13 @@ def _continues(prev: RawTable, prev_height: float, nxt: RawTable, height: float)
     return all(abs(x - y) <= STITCH_TOLERANCE for x, y in zip(a, b, strict=True))
 
 
-def _row_key(row: list) -> tuple:
-    return tuple(cell.text if cell is not None else None for cell in row)
-
-
-def repeated_header_rows(table: StitchedTable, texts: TextGrid) -> int:
-    """How many leading rows of a continuation (`texts`) repeat the header rows of `table`."""
-    header = count_header_rows(table.texts)
-    count = 0
-    while (
-        count < header
-        and count < len(texts)
-        and _row_key(texts[count]) == _row_key(table.texts[count])
-    ):
-        count += 1
-    return count if count == header else 0
-
-
 def _extend(table: StitchedTable, raw: RawTable, texts: TextGrid, page_number: int) -> None:
-    skip = repeated_header_rows(table, texts)
-    table.rows = table.rows + raw.rows[skip:]
-    table.texts = table.texts + texts[skip:]
-    table.cell_boxes = table.cell_boxes + (raw.cell_boxes or [])[skip:]
-    table.row_pages = table.row_pages + [page_number] * (len(raw.rows) - skip)
+    """Append a continuation's rows; the header rows it prints again are dropped once the
+    table is finished (`transforms.assemble.headers.settle_header`)."""
+    table.rows = table.rows + raw.rows
+    table.texts = table.texts + texts
+    table.cell_boxes = table.cell_boxes + (raw.cell_boxes or [])
+    table.row_pages = table.row_pages + [page_number] * len(raw.rows)
     table.page_last = page_number
 
 
@@ -134,13 +115,19 @@ class Stitcher:
         return self._ready()
 
     def _continued(self, raw: RawTable, height: float, used: set[int]) -> StitchedTable | None:
-        """The open table `raw` continues, if any; marks it used (a table continues once)."""
+        """The open table `raw` continues, if any; marks it used (a table continues once). Of
+        several with the same columns, the lowest on its page: the one cut by the page's foot."""
         assert self._last_page is not None
-        for k, (prev, candidate) in enumerate(self._open):
-            if k not in used and _continues(prev, self._last_page[1], raw, height):
-                used.add(k)
-                return candidate
-        return None
+        matches = [
+            k
+            for k, (prev, _) in enumerate(self._open)
+            if k not in used and _continues(prev, self._last_page[1], raw, height)
+        ]
+        if not matches:
+            return None
+        k = max(matches, key=lambda k: self._open[k][0].bbox[3])
+        used.add(k)
+        return self._open[k][1]
 
     def finish(self) -> list[StitchedTable]:
         for table in self._queue:
@@ -167,4 +154,5 @@ def _new_table(raw: RawTable, texts: TextGrid, page_number: int, ordinal: int) -
         row_pages=[page_number] * len(raw.rows),
         strategy=raw.strategy,
         caption=raw.caption,
+        header_rows=raw.header_rows,
     )

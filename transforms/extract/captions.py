@@ -26,7 +26,8 @@ def caption_above(page: Any, bbox: tuple[float, float, float, float], others: li
             zone_top = max(zone_top, o[3])
     if top - zone_top < 2:
         return ""
-    region = page.crop((0, zone_top, float(page.width), top - 0.5), strict=False)
+    left, _, right, _ = (float(v) for v in page.bbox)  # a facing page of a spread is a crop
+    region = page.crop((left, zone_top, right, top - 0.5), strict=False)
     words = [
         w
         for w in region.extract_words(extra_attrs=["size"])

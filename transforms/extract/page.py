@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from transforms.extract.corrections import Corrections
 from transforms.extract.settings import TableSettings
 from transforms.extract.tables import find_tables
 from transforms.extract.vertical import has_vertical_run, read_page
@@ -145,12 +146,17 @@ def page_record(
     )
 
 
-def extract_page(page: Any, settings: TableSettings | dict | None = None) -> PageRecord:
-    """Extract what the datasets need from a pdfplumber page: text, footer label, tables.
+def extract_page(
+    page: Any,
+    settings: TableSettings | dict | None = None,
+    corrections: Corrections | None = None,
+) -> PageRecord:
+    """Extract what the datasets need from a pdfplumber page: text, footer label, tables
+    (as the catalog's `corrections` state them, where it does).
 
     A page with vertical writing is read in its own order (`transforms.extract.vertical`).
     """
-    tables = find_tables(page, settings)
+    tables = find_tables(page, settings, corrections)
     text_raw = None
     chars = page.chars
     if has_vertical_run(chars):

@@ -12,30 +12,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from transforms.extract.grid import blank, is_degenerate
+from transforms.extract.charts import chart_inside
+from transforms.extract.grid import blank, is_degenerate, is_small_table, is_white
+from transforms.extract.partial import split_fused_columns
 from transforms.extract.settings import TableSettings
 from transforms.extract.words import centre_inside, line_text, lines_of
-from transforms.normalize.figures import is_number
+from transforms.normalize.figures import is_figure, is_number
 from transforms.records import RawTable
 
-
-def _is_white(color: Any) -> bool:
-    if color is None:
-        return False
-    values = color if isinstance(color, list | tuple) else (color,)
-    try:
-        numbers = [float(v) for v in values]
-    except (TypeError, ValueError):
-        return False
-    if len(numbers) == 4:  # CMYK: white is no ink
-        return all(v <= 0.02 for v in numbers)
-    return bool(numbers) and all(v >= 0.98 for v in numbers)
+# A fill thinner than this (points) is drawn as a line; a thicker one shades a cell or a row.
+LINE_FILL = 2.5
 
 
-def _visible(obj: dict) -> bool:
+def is_visible(obj: dict) -> bool:
     """Keep what can be a ruling. Dropped: small curves (glyphs drawn as outlines), dots (a
-    dotted thousands guide in a money column), white fills without a stroke. Snapped together,
-    any of these would split figures and words into columns that are not there."""
+    dotted thousands guide in a money column), white fills without a stroke, and fills shaped
+    as blocks rather than lines: shading behind a cell, a row or a line of header text. Taken
+    as edges, any of these would split figures, words and header cells into rows and columns
+    that are not there; a shaded table's rows and columns come from its text instead."""
     kind = obj.get("object_type")
     if kind == "curve":
         return max(obj["width"], obj["height"]) >= 10
@@ -43,10 +37,10 @@ def _visible(obj: dict) -> bool:
         return True
     if max(obj["width"], obj["height"]) < 3:
         return False
-    if obj.get("stroke") and not _is_white(obj.get("stroking_color")):
+    if obj.get("stroke") and not is_white(obj.get("stroking_color")):
         return True
-    if obj.get("fill") and not _is_white(obj.get("non_stroking_color")):
-        return True
+    if obj.get("fill") and not is_white(obj.get("non_stroking_color")):
+        return min(obj["width"], obj["height"]) <= LINE_FILL
     return False
 
 
@@ -148,7 +142,8 @@ class _PageWords:
 
 def _repaired_grid(table: Any, words: _PageWords, settings: TableSettings) -> tuple[list, list]:
     """The grid of a pdfplumber table, with spans that only seem to span and cells that list
-    several items split, empty rows and columns dropped and split columns joined."""
+    several items split, empty rows and columns dropped, split columns joined and columns
+    fusing figures side by side split (`transforms.extract.partial`)."""
     rows = table.extract(
         x_tolerance=settings.text_x_tolerance, y_tolerance=settings.text_y_tolerance
     )
@@ -162,17 +157,106 @@ def _repaired_grid(table: Any, words: _PageWords, settings: TableSettings) -> tu
             rows, boxes = split_aligned_spans(rows, boxes, words.get())
         rows, boxes = split_listed_rows(rows, boxes, [r.bbox for r in table.rows], words.get())
     rows, boxes = _clean_grid(rows, boxes)
-    return merge_split_columns(rows, boxes)
+    rows, boxes = merge_split_columns(rows, boxes)
+    return split_fused_columns(rows, boxes, words.get(), settings.column_gap)
+
+
+def _ends(edges: list[dict], side: str) -> list[list[dict]]:
+    """Horizontal edges grouped by where they end on `side` ("x0" or "x1"), within 2 pt."""
+    groups: list[list[dict]] = []
+    for edge in sorted(edges, key=lambda e: e[side]):
+        if groups and edge[side] - groups[-1][-1][side] <= 2:
+            groups[-1].append(edge)
+        else:
+            groups.append([edge])
+    return groups
+
+
+def _bridged(a: dict, b: dict, vertical: list[dict], side: str) -> bool:
+    """Do vertical rules run down from rule `a` to rule `b` (one table's rows), not a gap
+    between two tables? A rule at the open end (`side`) does not count."""
+    lo, hi = max(a["x0"], b["x0"]), min(a["x1"], b["x1"])
+    end = a[side]
+    return any(
+        lo - 2 <= v["x0"] <= hi + 2
+        and abs(v["x0"] - end) > 2
+        and v["top"] <= a["top"] + 2
+        and v["bottom"] >= b["top"] - 2
+        for v in vertical
+    )
+
+
+def _runs(group: list[dict], vertical: list[dict], side: str) -> list[list[dict]]:
+    """A group of rules ending at one x, split into the runs that vertical rules join."""
+    runs: list[list[dict]] = []
+    for edge in sorted(group, key=lambda e: e["top"]):
+        last = runs[-1][-1] if runs else None
+        if last and (edge["top"] - last["top"] < 1 or _bridged(last, edge, vertical, side)):
+            runs[-1].append(edge)
+        else:
+            runs.append([edge])
+    return runs
+
+
+def closing_edges(page: Any) -> list[dict]:
+    """Vertical lines that close a ruled table whose horizontal rules run past its outer
+    vertical rules: many reports leave the table's sides open (a year column on the left, the
+    last column on the right, ruled across but not down). Where three or more horizontal rules
+    of one table (vertical rules join them further in) end at the same x with no vertical rule
+    there, the table ends there: a line from the first of those rules to the last closes it."""
+    horizontal = [e for e in page.edges if e["orientation"] == "h" and e["width"] >= 10]
+    vertical = [e for e in page.edges if e["orientation"] == "v" and e["height"] >= 5]
+    lines: list[dict] = []
+    for side in ("x0", "x1"):
+        for group in _ends(horizontal, side):
+            for run in _runs(group, vertical, side) if len(group) >= 2 else []:
+                top, bottom = run[0]["top"], run[-1]["top"]
+                if len({round(e["top"]) for e in run}) < 3 or bottom - top < 5:
+                    continue  # a top rule and a header rule alone do not make rows
+                x = sorted(e[side] for e in run)[len(run) // 2]
+                # an open side has no vertical rule at all; a side ruled in part is ruled
+                there = any(
+                    abs(v["x0"] - x) <= 2 and v["top"] < bottom - 1 and v["bottom"] > top + 1
+                    for v in vertical
+                )
+                if not there:
+                    lines.append(
+                        {
+                            "object_type": "line",
+                            "x0": x,
+                            "x1": x,
+                            "top": top,
+                            "bottom": bottom,
+                            "width": 0.0,
+                            "height": bottom - top,
+                        }
+                    )
+    return lines
+
+
+def _finder_settings(visible: Any, settings: TableSettings) -> dict[str, Any]:
+    """pdfplumber's settings for `visible`, with the lines that close open-sided tables."""
+    options = settings.pdfplumber()
+    closing = closing_edges(visible)
+    if closing and options.get("vertical_strategy", "lines") == "lines":
+        options["explicit_vertical_lines"] = (
+            list(options.get("explicit_vertical_lines") or []) + closing
+        )
+    return options
 
 
 def ruled_tables(page: Any, settings: TableSettings) -> list[RawTable]:
     """The ruled grids of `page` that are tables (not frames around prose, not chart bars)."""
-    visible = page.filter(_visible)
+    visible = page.filter(is_visible)
     words = _PageWords(page, settings)
     found: list[RawTable] = []
-    for table in visible.find_tables(settings.pdfplumber()):
+    for table in visible.find_tables(_finder_settings(visible, settings)):
         rows, boxes = _repaired_grid(table, words, settings)
-        if is_degenerate(rows) or _cuts_words(table.bbox, boxes, words.get()):
+        if is_degenerate(rows) and not is_small_table(rows, is_figure):
+            continue
+        if _cuts_words(table.bbox, boxes, words.get()) or chart_inside(
+            page, table.bbox, words.get()
+        ):
             continue
         bbox = tuple(float(v) for v in table.bbox)
         found.append(RawTable(bbox=bbox, rows=rows, cell_boxes=boxes, strategy="lines"))  # type: ignore[arg-type]
@@ -330,8 +414,8 @@ def _item_rows(
 ) -> tuple[list[list], list[list]]:
     out_rows: list[list] = []
     out_boxes: list[list] = []
+    per_column = _group_words(groups, row_words, box_row)
     for g, group in enumerate(groups):
-        ids = {id(w) for line in group for w in line}
         top = min(w["top"] for line in group for w in line)
         bottom = max(w["bottom"] for line in group for w in line)
         new_row: list[str | None] = []
@@ -341,13 +425,53 @@ def _item_rows(
                 new_row.append(None if g == 0 else "")
                 new_box.append(None)
                 continue
-            mine = [w for w in row_words[c] if id(w) in ids]
+            mine = per_column[c][g]
             new_row.append(line_text(lines_of(mine)))
             box = box_row[c] or band
             new_box.append((box[0], top, box[2], bottom))
         out_rows.append(new_row)
         out_boxes.append(new_box)
     return out_rows, out_boxes
+
+
+def _wraps(words: list[dict], box: Any) -> bool:
+    """Does the cell's last line run to its right edge, so the next line goes on with it?"""
+    if not words or not box:
+        return False
+    last = lines_of(words)[-1]
+    size = float(last[-1].get("size") or (last[-1]["bottom"] - last[-1]["top"]))
+    return max(w["x1"] for w in last) >= box[2] - 1.6 * size
+
+
+def _group_words(
+    groups: list[list[list[dict]]], row_words: dict[int, list[dict]], box_row: list[Any]
+) -> dict[int, list[list[dict]]]:
+    """Each column's words by item group. A label wrapped onto the line of the next item's
+    figure (「4 児童手当負担」「金」 beside two 説明 lines) stays with the item it names."""
+    per_column: dict[int, list[list[dict]]] = {}
+    for c, words in sorted(row_words.items()):
+        parts = []
+        for group in groups:
+            ids = {id(w) for line in group for w in line}
+            parts.append([w for w in words if id(w) in ids])
+        per_column[c] = parts
+    for c, parts in per_column.items():
+        box = box_row[c] if c < len(box_row) else None
+        beside = per_column.get(c + 1)
+        for g in range(1, len(parts)):
+            mine, above = parts[g], parts[g - 1]
+            alone = beside is None or not beside[g]  # nothing of its own next to it
+            if (
+                mine
+                and above
+                and alone
+                and not _figure_lines(lines_of(mine))
+                and _wraps(above, box)
+            ):
+                first = lines_of(mine)[0]
+                parts[g - 1] = above + first
+                parts[g] = [w for w in mine if all(w is not f for f in first)]
+    return per_column
 
 
 def split_listed_rows(
@@ -372,7 +496,17 @@ def split_listed_rows(
     out_boxes: list[list] = []
     for r in range(len(rows)):
         row_words = {c: own[(r, c)] for c in range(n_cols) if (r, c) in own}
-        lines = lines_of([w for ws in row_words.values() for w in ws])
+        # a label centred in a cell spanning rows (a year beside its Men/Women/Total) is not
+        # a line of this row: only words within the row's own band are its lines
+        top, bottom = bands[r][1], bands[r][3]
+        lines = lines_of(
+            [
+                w
+                for ws in row_words.values()
+                for w in ws
+                if top - 1 <= (w["top"] + w["bottom"]) / 2 < bottom + 1
+            ]
+        )
         if _figure_lines(lines) >= 2:
             new_rows, new_boxes = _item_rows(
                 _item_groups(lines), row_words, boxes[r], bands[r], n_cols

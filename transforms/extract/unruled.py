@@ -11,6 +11,7 @@ import statistics
 from typing import Any
 
 from transforms.extract.captions import CAPTION_LIKE
+from transforms.extract.charts import chart_inside
 from transforms.extract.grid import is_degenerate
 from transforms.extract.settings import TableSettings
 from transforms.extract.words import centre_inside, segments, text_lines
@@ -230,9 +231,42 @@ def text_tables(
             block.pop()
         if sum(len(line["segments"]) >= 2 for line in block) >= settings.min_table_lines:
             table = _table_from_block(block, settings.min_table_lines)
-            if table:
+            if table and not chart_inside(page, table.bbox, words):
                 found.append(table)
     return found
+
+
+def text_table_at(
+    page: Any,
+    area: tuple[float, float, float, float],
+    columns: tuple[float, ...],
+    settings: TableSettings,
+) -> RawTable | None:
+    """The table the catalog states in `area` of a page: every text line there a row (a word
+    belongs to it when its centre lies in the area), the columns at the given x positions (or
+    where the lines break, when none are given)."""
+    words = [
+        w
+        for w in page.extract_words(
+            x_tolerance=settings.text_x_tolerance,
+            y_tolerance=settings.text_y_tolerance,
+            extra_attrs=["size"],
+        )
+        if w["text"].strip() and centre_inside(w, [area])
+    ]
+    lines = text_lines(words)
+    if not lines:
+        return None
+    for line in lines:
+        line["segments"] = segments(line, settings.column_gap)
+    gaps = [(x, x) for x in columns] if columns else _column_gaps(lines)
+    grid = _block_grid(lines, gaps) if gaps else None
+    if grid is None:
+        return None
+    x0 = min(w["x0"] for w in words)
+    x1 = max(w["x1"] for w in words)
+    bbox = (float(x0), float(lines[0]["top"]), float(x1), float(lines[-1]["bottom"]))
+    return RawTable(bbox=bbox, rows=grid["rows"], cell_boxes=grid["cell_boxes"], strategy="text")
 
 
 def _looks_like_chart(rows: list[list[str | None]]) -> bool:
