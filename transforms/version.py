@@ -4,4 +4,4 @@ Bumped whenever extraction, normalization or parsing changes what the datasets w
 source whose PDF hash, catalog entry and pipeline version are unchanged is not re-extracted.
 """
 
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
