@@ -23,10 +23,7 @@ from typing import Any
 from prefect.task_runners import TaskRunner
 
 from flows.refresh import default_workers, refresh
-from flows.temporary_server import temporary_server_home
-
-# Seconds the temporary Prefect server may take to start (its first start migrates a database).
-STARTUP_TIMEOUT_SECONDS = 120
+from flows.temporary_server import STARTUP_TIMEOUT_SECONDS, temporary_server_home
 
 
 def make_task_runner(workers: int | None, dask_address: str | None) -> TaskRunner:

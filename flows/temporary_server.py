@@ -24,6 +24,16 @@ from pathlib import Path
 STARTUP_TIMEOUT_SECONDS = 120.0
 
 
+def startup_timeout() -> float:
+    """Seconds to wait for the server: Prefect's own setting when the user set it, else ours
+    (longer than Prefect's 20 s default: a first run creates the database on a slow disk)."""
+    value = os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "")
+    try:
+        return float(value) if value.strip() else STARTUP_TIMEOUT_SECONDS
+    except ValueError:
+        return STARTUP_TIMEOUT_SECONDS
+
+
 def configured_api_url() -> str | None:
     """The API URL Prefect would use, from the environment or the active profile, read without
     importing Prefect (which costs seconds)."""
@@ -107,10 +117,11 @@ class TemporaryServer:
         )
         log.close()
 
-    def wait_ready(self, timeout: float = STARTUP_TIMEOUT_SECONDS) -> str:
+    def wait_ready(self, timeout: float | None = None) -> str:
         """Wait until the server answers its health check; returns its API URL."""
         import httpx
 
+        timeout = startup_timeout() if timeout is None else timeout
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is None or self.process.poll() is not None:

@@ -544,3 +544,15 @@ def test_header_printed_again_is_dropped_across_pages_and_kept_as_header_within_
     assert [cells[(r, 0)]["is_header"] for r in range(5)] == [True, False, True, False, False]
     assert cells[(4, 1)]["header"] == "本年度" and cells[(4, 1)]["page_number"] == 2
     assert cells[(2, 1)]["value"] is None and cells[(2, 1)]["row_label"] is None
+
+
+def test_a_one_line_box_whose_figures_carry_their_unit_line_is_a_table() -> None:
+    """A budget book's 節 block of one line prints 千円 above each figure, in the same cell: the
+    box is a label beside figures, not a frame around prose."""
+    from transforms.extract.grid import is_small_table
+    from transforms.normalize.figures import states_figure
+
+    line = [["1 総務管理費補助金", "千円\n102,189", "千円\n地域少子化対策重点推進交付金 91,240"]]
+    assert is_small_table(line, states_figure)
+    assert not is_small_table([["千円", "千円\n本年度予算額"]], states_figure)
+    assert not states_figure("千円\n1\n2") and states_figure("（千円）\n5,356,595")

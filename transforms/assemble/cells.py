@@ -17,13 +17,8 @@ import re
 import statistics
 from dataclasses import dataclass
 
-from transforms.normalize.figures import is_figure, is_nil, labelled_figure
+from transforms.normalize.figures import UNIT_LINE, is_figure, is_nil, labelled_figure
 from transforms.normalize.text import join_cell_lines, normalize_lines, normalize_text
-
-# A line that states only a unit: 「千円」「（千円）」「単位：円」.
-_UNIT_LINE = re.compile(
-    r"^[（(]?\s*(?:単位\s*[:：]\s*)?(千円|百万円|万円|億円|兆円|円|%|％|人|件)\s*[)）]?$"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +54,7 @@ def read_cell(raw: str) -> CellText:
     unit = None
     kept: list[str] = []
     for raw_line, line in zip(raw_lines, lines, strict=True):
-        match = _UNIT_LINE.match(raw_line.strip())
+        match = UNIT_LINE.match(raw_line.strip())
         if match and unit is None:
             unit = "%" if match.group(1) == "％" else match.group(1)
         else:

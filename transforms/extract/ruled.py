@@ -17,7 +17,7 @@ from transforms.extract.grid import blank, is_degenerate, is_small_table, is_whi
 from transforms.extract.partial import split_fused_columns
 from transforms.extract.settings import TableSettings
 from transforms.extract.words import centre_inside, line_text, lines_of
-from transforms.normalize.figures import is_figure, is_number
+from transforms.normalize.figures import is_number, states_figure
 from transforms.records import RawTable
 
 # A fill thinner than this (points) is drawn as a line; a thicker one shades a cell or a row.
@@ -252,7 +252,7 @@ def ruled_tables(page: Any, settings: TableSettings) -> list[RawTable]:
     found: list[RawTable] = []
     for table in visible.find_tables(_finder_settings(visible, settings)):
         rows, boxes = _repaired_grid(table, words, settings)
-        if is_degenerate(rows) and not is_small_table(rows, is_figure):
+        if is_degenerate(rows) and not is_small_table(rows, states_figure):
             continue
         if _cuts_words(table.bbox, boxes, words.get()) or chart_inside(
             page, table.bbox, words.get()

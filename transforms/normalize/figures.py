@@ -52,6 +52,24 @@ def is_figure(text: str | None, normalized: bool = False) -> bool:
     return bool(text) and parse_amount(text, normalized=normalized).value is not None
 
 
+# A line that states only a unit: 「千円」「（千円）」「単位：円」 (a table prints it over its
+# column, or in the first cell below the header, above the figure).
+UNIT_LINE = re.compile(
+    r"^[（(]?\s*(?:単位\s*[:：]\s*)?(千円|百万円|万円|億円|兆円|円|%|％|人|件)\s*[)）]?$"
+)
+
+
+def states_figure(cell: str | None) -> bool:
+    """The cell states one figure, once a line that only names its unit is set aside
+    (「千円\\n102,189」): what a table's figure cell holds, as opposed to a label."""
+    if not cell:
+        return False
+    lines = [line for line in cell.split("\n") if line.strip()]
+    kept = [line for line in lines if not UNIT_LINE.match(line.strip())]
+    unit_set_aside = len(kept) < len(lines) and len(kept) == 1 and is_figure(kept[0])
+    return unit_set_aside or is_figure(cell)
+
+
 def is_nil(text: str | None) -> bool:
     """A nil marker (「－」「―」「…」): a figure position with nothing in it, never zero."""
     return text is not None and text.strip() in NIL_MARKERS
