@@ -147,8 +147,33 @@ def test_every_check_that_applies_is_run_and_holds(tmp_path: Path) -> None:
         "Σ項 = 款": [2 * 3 + 2 * 7, 0],
         "Σ目 = 項": [4 * 3 + 3 * 7, 0],
         "Σ節 = 目": [10, 0],
+        "目 has 節": [10, 0],
         "合計 = Σ款": [3 + 7, 0],
     }
+
+
+def test_a_moku_whose_setsu_were_not_read_fails_its_check() -> None:
+    """Losing a 節 block leaves no Σ節 = 目 to fail: the 目 says it has no 節, unless it is a
+    廃目 (nothing this year)."""
+    from transforms.kinds.budget.checks import check_book
+    from transforms.kinds.budget.lines import BudgetLine
+
+    def line(level: str, name: str, parent: BudgetLine | None, amount: int) -> BudgetLine:
+        made = BudgetLine("歳入", level, "1", name, parent, 5, 40.0)
+        made.figures["amount"] = amount
+        if parent is not None:
+            parent.children.append(made)
+        return made
+
+    kan = line("款", "国庫支出金", None, 300)
+    kou = line("項", "国庫補助金", kan, 300)
+    read = line("目", "総務費補助金", kou, 100)
+    line("節", "総務管理費補助金", read, 100)
+    lost = line("目", "民生費補助金", kou, 200)
+    abolished = line("目", "衛生費補助金", kou, 0)
+    check_book([kan, kou, read, *read.children, lost, abolished], {}, "千円", 1000)
+    assert lost.checks == ["目 has 節: no 節 read under it"]
+    assert read.checks == [] and abolished.checks == []
 
 
 # -- cells as table finders give them ---------------------------------------------------------

@@ -1,7 +1,9 @@
 """The book's own arithmetic, checked on every line it applies to.
 
 A budget book proves itself: each 款 is the sum of its 項, each 項 of its 目 (and equals the 計
-printed under them), each 目 of its 節 where 節 amounts are printed, 比較 is 本年度 − 前年度, the
+printed under them), each 目 of its 節 where 節 amounts are printed (and a 目 with an amount
+has 節 at all where the side prints them: a 節 block lost by the table finder leaves no sum to
+fail), 比較 is 本年度 − 前年度, the
 財源内訳 of a 歳出 line adds up to its 本年度, and the 総括's 合計 is the sum of its 款 on each
 side. Every check that applies gives an `Outcome`; one that fails is named on the line (its
 `checks`) or, for a 合計, on the document: either the book misprints a figure or the figure was
@@ -99,6 +101,16 @@ def own_outcomes(line: BudgetLine, fmt: Format) -> Iterator[Outcome]:
             yield Outcome(f"計 = {line.level}", f[name] == value, detail, line, line.total_page)
 
 
+def setsu_outcomes(lines: list[BudgetLine]) -> Iterator[Outcome]:
+    """On a side that prints 節, every 目 with an amount has some: a 廃目 (0 this year) may have
+    none, any other 目 without them lost its 節 block in the reading."""
+    printed = {line.side for line in lines if line.level == "節"}
+    for line in lines:
+        if line.level == "目" and line.side in printed and line.figures.get("amount"):
+            held = any(c.level == "節" for c in line.children)
+            yield Outcome("目 has 節", held, "目 has 節: no 節 read under it", line, line.page)
+
+
 def summary_outcomes(
     roots: list[BudgetLine],
     side_totals: dict[str, tuple[dict[str, int | None], int]],
@@ -135,6 +147,10 @@ def check_book(
         found = [*own_outcomes(line, fmt), *sum_outcomes(line, fmt)]
         line.checks.extend(o.detail for o in found if not o.held)
         outcomes.extend(found)
+    for outcome in setsu_outcomes(lines):
+        if not outcome.held and outcome.line is not None:
+            outcome.line.checks.append(outcome.detail)
+        outcomes.append(outcome)
     roots = [line for line in lines if line.parent is None]
     outcomes.extend(summary_outcomes(roots, side_totals, fmt))
     return outcomes
