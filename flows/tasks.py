@@ -88,38 +88,24 @@ def extract_task(job: ExtractJob) -> BatchRef:
     if remote is not None and not Path(pdf_path).exists():
         data = open_data_dir(remote.data_root)
         pdf_path = str(data.ensure_local(data.raw_pdf(job.source_id, remote.sha256)))
+    options = {
+        "password": job.password,
+        "limits": job.limits,
+        "fast": job.fast_path,
+        "ocr": job.ocr,
+        "deadline": job.deadline,
+        "direct": job.direct_pages,
+        "corrections": job.corrections,
+    }
+    pages = job.last - job.first + 1
     if remote is not None and remote.flow_host != socket.gethostname():
         data = open_data_dir(remote.data_root)
         work = data.checked(data.work)
-        batch = extract_batch(
-            pdf_path,
-            job.first,
-            job.last,
-            work,
-            job.password,
-            job.limits,
-            job.fast_path,
-            job.ocr,
-            deadline=job.deadline,
-            direct=job.direct_pages,
-            corrections=job.corrections,
-        )
-        report(job.source_id, "extract", job.last - job.first + 1, 0)
+        batch = extract_batch(pdf_path, job.first, job.last, work, **options)
+        report(job.source_id, "extract", pages, 0)
         return BatchRef(job.first, job.last, batch=batch)
-    path = extract_batch_to_file(
-        pdf_path,
-        job.first,
-        job.last,
-        Path(job.work_dir),
-        job.password,
-        job.limits,
-        job.fast_path,
-        job.ocr,
-        deadline=job.deadline,
-        direct=job.direct_pages,
-        corrections=job.corrections,
-    )
-    report(job.source_id, "extract", job.last - job.first + 1, 0)
+    path = extract_batch_to_file(pdf_path, job.first, job.last, Path(job.work_dir), **options)
+    report(job.source_id, "extract", pages, 0)
     return BatchRef(job.first, job.last, path=path)
 
 
