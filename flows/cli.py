@@ -275,7 +275,9 @@ def _decide_before_flow(data, entries, params: dict):  # noqa: ANN001, ANN202
     from flows.precheck import precheck
     from flows.summary import SourceOutcome
 
-    listed = discover_all(data, entries, params["only"], defaults.FETCH_TIMEOUT_SECONDS)
+    listed = discover_all(
+        data, entries, params["only"], defaults.FETCH_TIMEOUT_SECONDS, params["fetch_deadline"]
+    )
     for index_id, error in listed.failed.items():
         err.print(f"{index_id}: discover: {error}", markup=False, highlight=False)
     check = precheck(listed.sources, data, params["force"], deadline=params["fetch_deadline"])

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
+from flows import defaults
 from flows.fetch import ARCHIVE_BASE, FetchError, TransientFetchError, download
 from flows.store import DataDir, read_index_state, write_index_state
 from transforms.catalog import Catalog, Index, Source
@@ -93,16 +94,22 @@ def _conditional(state: dict | None, index: Index) -> dict[str, str]:
     return headers
 
 
-def list_index(index: Index, data_dir: DataDir, timeout: float) -> IndexListing:
-    """Fetch an index and choose its links. Raises FetchError (TransientFetchError: retry)."""
+def list_index(
+    index: Index,
+    data_dir: DataDir,
+    timeout: float,
+    deadline: float = defaults.FETCH_DEADLINE_SECONDS,
+) -> IndexListing:
+    """Fetch an index and choose its links, within the same overall deadline as a PDF's fetch.
+    Raises FetchError (TransientFetchError: retry)."""
     url = _listing_url(index)
     headers = _conditional(read_index_state(data_dir, index.id), index)
     own = (urlparse(url).hostname or "").lower()
     hosts = frozenset({own} if index.archive_prefix else {own, *index.allowed_hosts})
-    folder = data_dir.work / "indexes"
+    folder = data_dir.checked(data_dir.work / "indexes")
     folder.mkdir(parents=True, exist_ok=True)
     tmp, _, _, response = download(
-        url, folder, headers, timeout, MAX_INDEX_BYTES, hosts, _check_listing_head
+        url, folder, headers, timeout, MAX_INDEX_BYTES, hosts, _check_listing_head, deadline
     )
     meta = {
         "etag": response.headers.get("etag"),
@@ -248,7 +255,11 @@ class Discovered:
 
 
 def discover_all(
-    data_dir: DataDir, catalog: Catalog, only: list[str] | None, timeout: float
+    data_dir: DataDir,
+    catalog: Catalog,
+    only: list[str] | None,
+    timeout: float,
+    deadline: float = defaults.FETCH_DEADLINE_SECONDS,
 ) -> Discovered:
     """List every index (those `only` names, when it names any) without Prefect, as `teian run`
     does before deciding whether a flow must run: the catalog's sources, then each index's.
@@ -264,7 +275,7 @@ def discover_all(
             found.sources += remembered_sources(data_dir, index)
             continue
         try:
-            listing = list_index(index, data_dir, timeout)
+            listing = list_index(index, data_dir, timeout, deadline)
         except TransientFetchError:
             found.retry.append(index.id)
             found.sources += remembered_sources(data_dir, index)

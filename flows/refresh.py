@@ -398,7 +398,7 @@ def discover_sources(
             retries=len(retry_delays), retry_delay_seconds=retry_delays
         )
     futures = {
-        i.id: lister.submit(i, run.root, timeout)
+        i.id: lister.submit(i, run.root, timeout, run.fetch_deadline)
         for i in catalog.indexes
         if not wanted or i.id in wanted
     }

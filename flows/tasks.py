@@ -165,10 +165,15 @@ def publish_task(
     cache_policy=NO_CACHE,
     persist_result=False,
 )
-def list_index_task(index: Index, data_root: str, timeout: float) -> IndexListing:
+def list_index_task(
+    index: Index,
+    data_root: str,
+    timeout: float,
+    deadline: float = defaults.FETCH_DEADLINE_SECONDS,
+) -> IndexListing:
     """Fetch an index page (or the archive's listing) and choose its links; retried like a fetch."""
     report(index.id, "discover", 0, 1)
-    return list_index(index, open_data_dir(data_root), timeout)
+    return list_index(index, open_data_dir(data_root), timeout, deadline)
 
 
 @task(name="request-series", cache_policy=NO_CACHE, persist_result=False)

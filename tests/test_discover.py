@@ -478,6 +478,25 @@ def test_an_index_that_is_a_pdf_or_down_fails_clearly(
         list_index(Index(id="ix", url=down), data, timeout=5)
 
 
+def test_an_index_that_trickles_ends_at_the_fetch_deadline(
+    http_server: FixtureServer, tmp_path: Path
+) -> None:
+    """A page sent a byte every 0.3 s never hits the per-read timeout; the overall deadline
+    ends it, as it ends a PDF's fetch, and the index fails for good (no retry would be faster)."""
+    import time
+
+    from flows.discover import list_index
+    from flows.fetch import FetchError, TransientFetchError
+
+    page = b"<html><body>" + b" " * 200 + b"</body></html>"
+    slow = http_server.add("/slow.html", Route(body=page, trickle=0.3))
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="deadline of 2s") as info:
+        list_index(Index(id="ix", url=slow), DataDir(tmp_path), timeout=5, deadline=2)
+    assert not isinstance(info.value, TransientFetchError)
+    assert time.monotonic() - started < 10
+
+
 def test_the_run_summary_lists_the_new_documents(tmp_path: Path) -> None:
     from flows.extract import Limits
     from flows.refresh import RefreshRun, SourceOutcome, new_sources_markdown
