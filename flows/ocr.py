@@ -66,6 +66,31 @@ def read_image(image: Any, lang: str, psm: int, timeout: float) -> dict[str, lis
     )
 
 
+def read_images(images: list[Any], lang: str, psm: int, timeout: float) -> list[str]:
+    """Tesseract's text of each image, read in one run of the program: Tesseract takes a file
+    listing images and loads its model once for all of them (a Japanese model takes longer to
+    load than a word takes to read)."""
+    import tempfile
+
+    import pytesseract
+
+    with tempfile.TemporaryDirectory(prefix="teian-ocr-") as folder:
+        paths = []
+        for number, image in enumerate(images):
+            paths.append(os.path.join(folder, f"{number}.png"))
+            image.save(paths[-1])
+        listing = os.path.join(folder, "images.txt")
+        with open(listing, "w", encoding="utf-8") as out:
+            out.write("\n".join(paths) + "\n")
+        text = pytesseract.image_to_string(
+            listing, lang=lang, config=f"--psm {psm}", timeout=max(1, int(timeout))
+        )
+    parts = text.split("\f")  # Tesseract ends each image's text with a form feed
+    if len(parts) < len(images):
+        raise RuntimeError(f"tesseract read {len(parts)} of {len(images)} images")
+    return parts[: len(images)]
+
+
 def read_page_image(image: Any, timeout_at: float) -> dict[str, list]:
     """A whole page read horizontally, and again with the vertical model when that reads badly."""
     first = read_image(image, HORIZONTAL, 3, timeout_at - time.monotonic())
@@ -148,7 +173,7 @@ class PageOcr:
             record = ocr_record(record, read_page_image(image, self.timeout_at))
         if record.suspects:
             image = image or render(page)
-            record.suspects = [self._check(image, s) for s in record.suspects]
+            record.suspects = self._check(image, record.suspects)
         return record
 
     def _unread(self, record: PageRecord, index: int, reason: str) -> PageRecord:
@@ -159,8 +184,24 @@ class PageOcr:
             page.close()
         return dataclasses.replace(record, ocr_error=reason) if drawn else record
 
-    def _check(self, image: Any, suspect: SuspectWord) -> SuspectWord:
-        """The suspect word with OCR's reading of the spot it is printed on."""
+    def _check(self, image: Any, suspects: list[SuspectWord]) -> list[SuspectWord]:
+        """The suspect words with OCR's reading of the spot each is printed on: one Tesseract
+        run per reading direction for all the page's words."""
+        crops = [self._spot(image, s) for s in suspects]
+        readings = [""] * len(suspects)
+        for way in dict.fromkeys((lang, psm) for _, lang, psm in crops):
+            mine = [n for n, (_, lang, psm) in enumerate(crops) if (lang, psm) == way]
+            texts = read_images(
+                [crops[n][0] for n in mine], *way, self.timeout_at - time.monotonic()
+            )
+            for n, text in zip(mine, texts, strict=True):
+                readings[n] = "".join(text.split())
+        return [dataclasses.replace(s, ocr=r) for s, r in zip(suspects, readings, strict=True)]
+
+    @staticmethod
+    def _spot(image: Any, suspect: SuspectWord) -> tuple[Any, str, int]:
+        """The crop of the page image around a suspect word, and how to read it (a word set
+        vertically with the vertical model, one column)."""
         scale = defaults.OCR_DPI / 72
         x0, top, x1, bottom = suspect.bbox
         pad = 0.4 * min(x1 - x0, bottom - top)
@@ -174,9 +215,7 @@ class PageOcr:
         )
         vertical = (bottom - top) > 1.5 * (x1 - x0)
         lang, psm = ("jpn_vert", 5) if vertical else (HORIZONTAL, 7)
-        data = read_image(crop, lang, psm, self.timeout_at - time.monotonic())
-        reading = "".join((w or "").strip() for w in data.get("text", []))
-        return dataclasses.replace(suspect, ocr=reading)
+        return crop, lang, psm
 
     def _pdfium(self) -> Any:
         if self._document is None:

@@ -267,3 +267,24 @@ def test_ocr_stops_within_the_batch_time_budget(tmp_path: Path) -> None:
     batch = extract_batch(str(tmp_path / "many.pdf"), 1, 16, tmp_path / "w", limits=Limits(8, 3072))
     errors = [p.ocr_error or "" for p in batch.pages]
     assert any("time budget" in e or "timeout" in e for e in errors), errors
+
+
+@needs_tesseract
+@needs_ipaex
+def test_spots_read_in_one_tesseract_run_come_back_in_order() -> None:
+    """Suspect words are read together (one model load per page): each reading must stay with
+    its own image."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from flows.ocr import HORIZONTAL, read_images
+    from tests.fixtures.pdfgen import IPAEX_GOTHIC
+
+    font = ImageFont.truetype(str(IPAEX_GOTHIC), 64)
+
+    def word(text: str) -> Image.Image:
+        image = Image.new("L", (64 * len(text) + 60, 110), 255)
+        ImageDraw.Draw(image).text((30, 20), text, font=font, fill=0)
+        return image
+
+    texts = read_images([word("都市計画"), word("報酬"), word("東京都")], HORIZONTAL, 7, 60)
+    assert ["".join(t.split()) for t in texts] == ["都市計画", "報酬", "東京都"]
