@@ -388,12 +388,17 @@ def test_a_killed_run_leaves_no_worker_writing_and_no_stray_file(
     run = _run_cli(sample_catalog, data_dir, tmp_path / "home", tmp_path / "killed.log")
     try:
 
+        def command(process: psutil.Process) -> str:
+            try:
+                return " ".join(process.cmdline())
+            except psutil.Error:  # a child that has just ended (a zombie) or is gone
+                return ""
+
         def extracting() -> list[psutil.Process] | None:
             workers = [
                 p
                 for p in psutil.Process(run.pid).children(recursive=True)
-                if "flows.extract" in " ".join(p.cmdline())
-                and "/raw/slow/" in " ".join(p.cmdline())
+                if "flows.extract" in command(p) and "/raw/slow/" in command(p)
             ]
             return workers or None
 
