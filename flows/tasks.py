@@ -47,15 +47,17 @@ def _retry_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's
     return False
 
 
-@task(
-    name="fetch",
-    task_run_name="fetch {source.id}",
-    retries=3,
-    retry_delay_seconds=[2, 8, 30],
-    retry_condition_fn=_retry_transient,
-    cache_policy=NO_CACHE,
-    persist_result=False,
-)
+# A download (a PDF or an index page): retried on transient errors only, never cached.
+_DOWNLOAD_TASK: dict = {
+    "retries": 3,
+    "retry_delay_seconds": [2, 8, 30],
+    "retry_condition_fn": _retry_transient,
+    "cache_policy": NO_CACHE,
+    "persist_result": False,
+}
+
+
+@task(name="fetch", task_run_name="fetch {source.id}", **_DOWNLOAD_TASK)
 def fetch_task(
     source: Source,
     data_root: str,
@@ -156,15 +158,7 @@ def publish_task(
     return publish_document(open_data_dir(data_root), source, fetch, staged)
 
 
-@task(
-    name="discover",
-    task_run_name="discover {index.id}",
-    retries=3,
-    retry_delay_seconds=[2, 8, 30],
-    retry_condition_fn=_retry_transient,
-    cache_policy=NO_CACHE,
-    persist_result=False,
-)
+@task(name="discover", task_run_name="discover {index.id}", **_DOWNLOAD_TASK)
 def list_index_task(
     index: Index,
     data_root: str,
