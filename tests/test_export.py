@@ -23,6 +23,8 @@ import pytest
 
 from flows.store import open_data_dir, write_dataset
 from tests.fixtures.budget_table import TITLE, write_budget_table_pdf
+from tests.fixtures.make_samples import CATALOG as SAMPLE_CATALOG
+from tests.fixtures.make_samples import only_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples"
@@ -48,15 +50,9 @@ def teian(*args: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProce
 
 # The sample's 提案要求 document and a plain budget table (a 款 list continued over two pages):
 # the exports are checked on a table whose every figure is known.
-CATALOG = f"""\
-[[source]]
-id = "sample-teian-r7"
-title = "令和7年度 国の施策及び予算に対する東京都の提案要求（見本）"
-publisher = "東京都"
-kind = "teian"
-edition = "spring"
-url = "teian-sample.pdf"
-
+CATALOG = (
+    only_sources(SAMPLE_CATALOG, ("sample-teian-r7",))
+    + f"""
 [[source]]
 id = "{BUDGET}"
 title = "{TITLE}"
@@ -64,6 +60,15 @@ publisher = "富士見市"
 kind = "generic"
 url = "budget-sample.pdf"
 """
+)
+
+
+def _export_budget_xlsx(out: Path, data_dir: Path) -> None:
+    """`teian export` of the budget table to `out` as XLSX, as a user types it."""
+    result = teian(
+        "export", BUDGET, "--format", "xlsx", "--out", str(out), "--data-dir", str(data_dir)
+    )
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -137,17 +142,7 @@ def test_xlsx_export_has_typed_cells_frozen_headers_merges_and_its_citation(
     import openpyxl
 
     out = published["out"] / "budget.xlsx"
-    result = teian(
-        "export",
-        BUDGET,
-        "--format",
-        "xlsx",
-        "--out",
-        str(out),
-        "--data-dir",
-        str(published["data"]),
-    )
-    assert result.returncode == 0, result.stderr
+    _export_budget_xlsx(out, published["data"])
     sheet = openpyxl.load_workbook(out).active
     assert sheet.title == "p2-t1"
     cited = [sheet.cell(r, 1).value for r in range(1, 6)]
@@ -184,17 +179,7 @@ def test_xlsx_opens_in_libreoffice(published: dict[str, Path], tmp_path: Path) -
     if soffice is None:
         pytest.skip("LibreOffice is not installed (Debian: apt-get install libreoffice-calc)")
     out = tmp_path / "budget.xlsx"
-    made = teian(
-        "export",
-        BUDGET,
-        "--format",
-        "xlsx",
-        "--out",
-        str(out),
-        "--data-dir",
-        str(published["data"]),
-    )
-    assert made.returncode == 0, made.stderr
+    _export_budget_xlsx(out, published["data"])
     converted = subprocess.run(
         [
             soffice,
